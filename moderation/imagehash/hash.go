@@ -1,0 +1,408 @@
+package imagehash
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"math/bits"
+
+	"github.com/corona10/goimagehash"
+	"golang.org/x/image/draw"
+)
+
+// Variant names reported in moderation.ImageMatch.Variant: which query variant matched.
+const (
+	VariantNone       = ""           // the image as uploaded (after border trimming)
+	VariantMirror     = "mirror"     // horizontal mirror
+	VariantRot90      = "rot90"      // rotated 90° clockwise
+	VariantRot180     = "rot180"     // rotated 180°
+	VariantRot270     = "rot270"     // rotated 270° clockwise
+	VariantTranspose  = "transpose"  // mirror of rot90
+	VariantTransverse = "transverse" // mirror of rot270
+	VariantFlip       = "flip"       // vertical flip
+	VariantCrop       = "crop"       // central crop of one side matched the other whole
+	VariantContent    = "content"    // the main content block (a screenshot of the photo)
+)
+
+// dihedralNames names the eight dihedral transforms in the order Fingerprint.Dihedral holds them.
+var dihedralNames = [8]string{VariantNone, VariantMirror, VariantRot90, VariantRot180, VariantRot270,
+	VariantTranspose, VariantTransverse, VariantFlip}
+
+// Tuning of the normalisation. Changing any of these changes stored hashes: the golden hash
+// test notices it.
+const (
+	workMax      = 512  // longest side of the working grey image
+	hashSide     = 64   // side of the image the pHash DCT sees
+	trimTol      = 10   // a border row/column is uniform when max-min ≤ 2*trimTol
+	cropFrac     = 0.8  // the centre-crop hash keeps this fraction of each side
+	minQuality   = 12.0 // standard deviation (0–255) below which an image is too flat to match
+	contentTol   = 8    // a pixel differs from the background colour when |Δ| > contentTol
+	contentFill  = 0.5  // a row/column belongs to the content block when this fraction differs
+	contentEdges = 0.1  // ... or when this fraction of adjacent pixel pairs differ (texture)
+	contentMin   = 0.25 // the content block must span this fraction of each side
+)
+
+// Fingerprint is everything the index needs about one image: the primary pHash, the dHash,
+// the centre-crop pHash, the pHashes of the dihedral variants (index 0 is PHash) and, when the
+// image looks like a screenshot, the pHash of its main content block.
+type Fingerprint struct {
+	PHash    uint64
+	DHash    uint64
+	Crop     uint64
+	Dihedral [8]uint64
+	// DihedralD holds the dHashes of the same variants (index 0 is DHash).
+	DihedralD [8]uint64
+	Content  uint64
+	// HasContent reports whether Content was computed (a distinct content block was found).
+	HasContent bool
+	// Quality is the standard deviation of the normalised grey image (0–255).
+	Quality float64
+	// LowQuality marks near-uniform images: they are never matched nor indexed.
+	LowQuality bool
+}
+
+// Hex formats a 64-bit hash as 16 lower-case hex digits.
+func Hex(h uint64) string { return fmt.Sprintf("%016x", h) }
+
+// Distance is the Hamming distance of two 64-bit hashes.
+func Distance(a, b uint64) int { return bits.OnesCount64(a ^ b) }
+
+// FingerprintImage computes the fingerprint of a decoded image. orientation is the EXIF
+// orientation (1–8; anything else means 1). The cost does not grow much with the image size:
+// the image is reduced to at most 512 px on its longest side first.
+func FingerprintImage(img image.Image, orientation int) (Fingerprint, error) {
+	g := shrink(img)
+	g = orient(g, orientation)
+	g = trim(g)
+	var fp Fingerprint
+	small := toHashSize(g, g.Bounds())
+	fp.Quality = stddev(small)
+	fp.LowQuality = fp.Quality < minQuality
+	for k := range 8 {
+		v := dihedral(small, k)
+		h, err := phash(v)
+		if err != nil {
+			return fp, err
+		}
+		dh, err := goimagehash.DifferenceHash(v)
+		if err != nil {
+			return fp, fmt.Errorf("dhash: %w", err)
+		}
+		fp.Dihedral[k], fp.DihedralD[k] = h, dh.GetHash()
+	}
+	fp.PHash, fp.DHash = fp.Dihedral[0], fp.DihedralD[0]
+	var err error
+	b := g.Bounds()
+	cw, ch := int(float64(b.Dx())*cropFrac+0.5), int(float64(b.Dy())*cropFrac+0.5)
+	x0, y0 := b.Min.X+(b.Dx()-cw)/2, b.Min.Y+(b.Dy()-ch)/2
+	cr := image.Rect(x0, y0, x0+cw, y0+ch)
+	if fp.Crop, err = phash(toHashSize(g, cr)); err != nil {
+		return fp, err
+	}
+	if r, ok := contentBox(g); ok {
+		if fp.Content, err = phash(toHashSize(g, r)); err != nil {
+			return fp, err
+		}
+		fp.HasContent = true
+	}
+	return fp, nil
+}
+
+func phash(img *image.RGBA) (uint64, error) {
+	h, err := goimagehash.PerceptionHash(img)
+	if err != nil {
+		return 0, fmt.Errorf("phash: %w", err)
+	}
+	return h.GetHash(), nil
+}
+
+// shrink returns a grey copy of img whose longest side is at most workMax. JPEG (YCbCr) and grey
+// images are reduced by exact box averaging of the luma plane, which reads every source pixel
+// once; other types are scaled with golang.org/x/image/draw.
+func shrink(img image.Image) *image.Gray {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	k := (max(w, h) + workMax - 1) / workMax
+	switch src := img.(type) {
+	case *image.YCbCr:
+		return boxGray(src.Y, src.YStride, src.YOffset(b.Min.X, b.Min.Y), w, h, k)
+	case *image.Gray:
+		return boxGray(src.Pix, src.Stride, src.PixOffset(b.Min.X, b.Min.Y), w, h, k)
+	}
+	dw, dh := max(1, w/k), max(1, h/k)
+	rgba := image.NewRGBA(image.Rect(0, 0, dw, dh))
+	// Transparent pixels are composed onto white, as a viewer would show them.
+	draw.Draw(rgba, rgba.Bounds(), image.White, image.Point{}, draw.Src)
+	draw.BiLinear.Scale(rgba, rgba.Bounds(), img, b, draw.Over, nil)
+	g := image.NewGray(rgba.Bounds())
+	for i := 0; i < dw*dh; i++ {
+		p := rgba.Pix[4*i : 4*i+3 : 4*i+3]
+		g.Pix[i] = uint8((19595*uint32(p[0]) + 38470*uint32(p[1]) + 7471*uint32(p[2]) + 1<<15) >> 16)
+	}
+	return g
+}
+
+// boxGray averages k×k blocks of an 8-bit plane.
+func boxGray(pix []uint8, stride, off, w, h, k int) *image.Gray {
+	dw, dh := max(1, w/k), max(1, h/k)
+	g := image.NewGray(image.Rect(0, 0, dw, dh))
+	if k == 1 {
+		for y := range dh {
+			copy(g.Pix[y*dw:(y+1)*dw], pix[off+y*stride:off+y*stride+dw])
+		}
+		return g
+	}
+	acc := make([]uint32, dw)
+	n := uint32(k * k)
+	for y := range dh {
+		clear(acc)
+		for yy := range k {
+			row := pix[off+(y*k+yy)*stride : off+(y*k+yy)*stride+dw*k]
+			for x := range dw {
+				var s uint32
+				for _, v := range row[x*k : x*k+k] {
+					s += uint32(v)
+				}
+				acc[x] += s
+			}
+		}
+		out := g.Pix[y*dw : (y+1)*dw]
+		for x, s := range acc {
+			out[x] = uint8((s + n/2) / n)
+		}
+	}
+	return g
+}
+
+// orient applies an EXIF orientation so that the image is the way it is displayed.
+func orient(g *image.Gray, o int) *image.Gray {
+	// EXIF orientation → dihedral transform index (see dihedral).
+	m := [9]int{1: 0, 2: 1, 3: 3, 4: 7, 5: 5, 6: 2, 7: 6, 8: 4}
+	if o < 2 || o > 8 {
+		return g
+	}
+	return transformGray(g, m[o])
+}
+
+// transformGray applies dihedral transform k (see dihedral) to a grey image.
+func transformGray(g *image.Gray, k int) *image.Gray {
+	b := g.Bounds()
+	w, h := b.Dx(), b.Dy()
+	ow, oh := w, h
+	if k == 2 || k == 4 || k == 5 || k == 6 {
+		ow, oh = h, w
+	}
+	out := image.NewGray(image.Rect(0, 0, ow, oh))
+	for y := range h {
+		for x := range w {
+			ox, oy := mapPoint(k, x, y, w, h)
+			out.Pix[oy*ow+ox] = g.Pix[g.PixOffset(b.Min.X+x, b.Min.Y+y)]
+		}
+	}
+	return out
+}
+
+// mapPoint maps source pixel (x, y) of a w×h image to its place under dihedral transform k:
+// 0 identity, 1 mirror, 2 rot90 cw, 3 rot180, 4 rot270 cw, 5 transpose, 6 transverse, 7 flip.
+func mapPoint(k, x, y, w, h int) (int, int) {
+	switch k {
+	case 1:
+		return w - 1 - x, y
+	case 2:
+		return h - 1 - y, x
+	case 3:
+		return w - 1 - x, h - 1 - y
+	case 4:
+		return y, w - 1 - x
+	case 5:
+		return y, x
+	case 6:
+		return h - 1 - y, w - 1 - x
+	case 7:
+		return x, h - 1 - y
+	}
+	return x, y
+}
+
+// dihedral returns transform k of a square hash-size image. Querying with the transforms of
+// an upload finds a stored original that the upload is a mirror or rotation of: rotating the
+// upload back gives the original.
+func dihedral(src *image.RGBA, k int) *image.RGBA {
+	if k == 0 {
+		return src
+	}
+	n := src.Bounds().Dx()
+	out := image.NewRGBA(image.Rect(0, 0, n, n))
+	for y := range n {
+		for x := range n {
+			ox, oy := mapPoint(k, x, y, n, n)
+			copy(out.Pix[oy*out.Stride+4*ox:oy*out.Stride+4*ox+4], src.Pix[y*src.Stride+4*x:y*src.Stride+4*x+4])
+		}
+	}
+	return out
+}
+
+// toHashSize scales region r of g to hashSide×hashSide (grey values in an RGBA image, the
+// type goimagehash reads fastest).
+func toHashSize(g *image.Gray, r image.Rectangle) *image.RGBA {
+	dst := image.NewRGBA(image.Rect(0, 0, hashSide, hashSide))
+	draw.BiLinear.Scale(dst, dst.Bounds(), g, r, draw.Src, nil)
+	return dst
+}
+
+func stddev(img *image.RGBA) float64 {
+	var s, s2 float64
+	n := float64(hashSide * hashSide)
+	for i := 0; i < len(img.Pix); i += 4 {
+		v := float64(img.Pix[i])
+		s += v
+		s2 += v * v
+	}
+	m := s / n
+	return math.Sqrt(max(0, s2/n-m*m))
+}
+
+// trim removes uniform borders (letterboxing, padding, flat screenshot margins): rows and
+// columns at the edges whose values span at most 2*trimTol. It never trims to less than a
+// quarter of a side; an image that is uniform everywhere is returned unchanged.
+func trim(g *image.Gray) *image.Gray {
+	b := g.Bounds()
+	uniform := func(x0, y0, x1, y1 int) bool {
+		lo, hi := uint8(255), uint8(0)
+		for y := y0; y < y1; y++ {
+			for x := x0; x < x1; x++ {
+				v := g.Pix[g.PixOffset(x, y)]
+				lo, hi = min(lo, v), max(hi, v)
+			}
+		}
+		return int(hi)-int(lo) <= 2*trimTol
+	}
+	x0, y0, x1, y1 := b.Min.X, b.Min.Y, b.Max.X, b.Max.Y
+	for y0 < y1 && uniform(x0, y0, x1, y0+1) {
+		y0++
+	}
+	for y1 > y0 && uniform(x0, y1-1, x1, y1) {
+		y1--
+	}
+	for x0 < x1 && uniform(x0, y0, x0+1, y1) {
+		x0++
+	}
+	for x1 > x0 && uniform(x1-1, y0, x1, y1) {
+		x1--
+	}
+	if (x1-x0)*4 < b.Dx() || (y1-y0)*4 < b.Dy() {
+		return g
+	}
+	return g.SubImage(image.Rect(x0, y0, x1, y1)).(*image.Gray)
+}
+
+// contentBox finds the main content block of a screenshot-like image: the longest run of rows
+// in which most pixels differ from the background colour (taken from the corners), then the
+// longest run of such columns inside it. ok is false when the block is the whole image or too
+// small to be a photo.
+func contentBox(g *image.Gray) (image.Rectangle, bool) {
+	b := g.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w < 16 || h < 16 {
+		return image.Rectangle{}, false
+	}
+	bg, ok := borderColour(g)
+	if !ok {
+		return image.Rectangle{}, false // no common background colour
+	}
+	differs := func(x, y int) bool { return abs(int(g.Pix[g.PixOffset(x, y)])-bg) > contentTol }
+	bestRun := func(n int, busy func(i int) bool) (int, int) {
+		s, e, cur := 0, 0, -1
+		for i := 0; i <= n; i++ {
+			if i < n && busy(i) {
+				if cur < 0 {
+					cur = i
+				}
+				continue
+			}
+			if cur >= 0 && i-cur > e-s {
+				s, e = cur, i
+			}
+			cur = -1
+		}
+		return s, e
+	}
+	ys, ye := bestRun(h, func(y int) bool {
+		c, e := 0, 0
+		for x := range w {
+			if differs(b.Min.X+x, b.Min.Y+y) {
+				c++
+			}
+			if x > 0 && abs(int(g.Pix[g.PixOffset(b.Min.X+x, b.Min.Y+y)])-int(g.Pix[g.PixOffset(b.Min.X+x-1, b.Min.Y+y)])) > contentTol {
+				e++
+			}
+		}
+		return float64(c) >= contentFill*float64(w) || float64(e) >= contentEdges*float64(w)
+	})
+	if debugContent {
+		println("rows", ys, ye, h)
+	}
+	if float64(ye-ys) < contentMin*float64(h) {
+		return image.Rectangle{}, false
+	}
+	xs, xe := bestRun(w, func(x int) bool {
+		c := 0
+		for y := ys; y < ye; y++ {
+			if differs(b.Min.X+x, b.Min.Y+y) {
+				c++
+			}
+		}
+		return float64(c) >= contentFill*float64(ye-ys)
+	})
+	if debugContent {
+		println("cols", xs, xe, w)
+	}
+	if float64(xe-xs) < contentMin*float64(w) {
+		return image.Rectangle{}, false
+	}
+	r := image.Rect(b.Min.X+xs, b.Min.Y+ys, b.Min.X+xe, b.Min.Y+ye)
+	if r.Dx()*r.Dy() > w*h*9/10 {
+		return image.Rectangle{}, false // the block is (nearly) the whole image
+	}
+	return r, true
+}
+
+// borderColour returns the most common value of the outermost pixels of g, when at least half
+// of them are within contentTol of it.
+func borderColour(g *image.Gray) (int, bool) {
+	b := g.Bounds()
+	var hist [256]int
+	n := 0
+	add := func(x, y int) { hist[g.Pix[g.PixOffset(x, y)]]++; n++ }
+	for x := b.Min.X; x < b.Max.X; x++ {
+		add(x, b.Min.Y)
+		add(x, b.Max.Y-1)
+	}
+	for y := b.Min.Y + 1; y < b.Max.Y-1; y++ {
+		add(b.Min.X, y)
+		add(b.Max.X-1, y)
+	}
+	mode := 0
+	for v, c := range hist {
+		if c > hist[mode] {
+			mode = v
+		}
+	}
+	near := 0
+	for v := max(0, mode-contentTol); v <= min(255, mode+contentTol); v++ {
+		near += hist[v]
+	}
+	return mode, near*2 >= n
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+var _ color.Model = color.GrayModel
+
+var debugContent = false

@@ -1,0 +1,268 @@
+package detect
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// DigitValue folds one rune of any digit style to its value 0–9, or returns -1.
+//
+// Recognised styles: ASCII and full-width digits; superscripts and subscripts; circled,
+// double-circled, negative-circled, parenthesised, full-stop and comma digits (①⓵❶➀➊⑴⒈🄂);
+// mathematical digits (𝟏𝟙𝟣𝟭𝟷); Chinese numerals 〇零一二三四五六七八九, the financial forms
+// 壹贰叁肆伍陆柒捌玖 (simplified and traditional), 幺 (= 1, as read out in phone numbers),
+// 两/兩 (= 2); circled and parenthesised ideographs ㊀–㊈ and ㈠–㈨. A keycap digit (1️⃣) is an
+// ASCII digit followed by U+FE0F U+20E3, which the scanners skip as noise.
+func DigitValue(r rune) int {
+	switch {
+	case r >= '0' && r <= '9':
+		return int(r - '0')
+	case r < 0x80:
+		return -1
+	case r >= 0xFF10 && r <= 0xFF19: // full-width
+		return int(r - 0xFF10)
+	case r == 0xB9:
+		return 1
+	case r == 0xB2 || r == 0xB3:
+		return int(r-0xB2) + 2
+	case r == 0x2070:
+		return 0
+	case r >= 0x2074 && r <= 0x2079: // superscripts ⁴–⁹
+		return int(r-0x2074) + 4
+	case r >= 0x2080 && r <= 0x2089: // subscripts
+		return int(r - 0x2080)
+	case r >= 0x2460 && r <= 0x2468: // ①–⑨
+		return int(r-0x2460) + 1
+	case r >= 0x2474 && r <= 0x247C: // ⑴–⑼
+		return int(r-0x2474) + 1
+	case r >= 0x2488 && r <= 0x2490: // ⒈–⒐
+		return int(r-0x2488) + 1
+	case r == 0x24EA || r == 0x24FF: // ⓪ ⓿
+		return 0
+	case r >= 0x24F5 && r <= 0x24FD: // ⓵–⓽
+		return int(r-0x24F5) + 1
+	case r >= 0x2776 && r <= 0x277E: // ❶–❾
+		return int(r-0x2776) + 1
+	case r >= 0x2780 && r <= 0x2788: // ➀–➈
+		return int(r-0x2780) + 1
+	case r >= 0x278A && r <= 0x2792: // ➊–➒
+		return int(r-0x278A) + 1
+	case r >= 0x3280 && r <= 0x3288: // ㊀–㊈
+		return int(r-0x3280) + 1
+	case r >= 0x3220 && r <= 0x3228: // ㈠–㈨
+		return int(r-0x3220) + 1
+	case r == 0x1F100 || r == 0x1F101: // 🄀 🄁
+		return 0
+	case r >= 0x1F102 && r <= 0x1F10A: // 🄂–🄊
+		return int(r-0x1F102) + 1
+	case r >= 0x1D7CE && r <= 0x1D7FF: // mathematical digits, five styles
+		return int(r-0x1D7CE) % 10
+	}
+	switch r {
+	case '〇', '零':
+		return 0
+	case '一', '壹', '幺', '弌':
+		return 1
+	case '二', '贰', '貳', '两', '兩', '弍':
+		return 2
+	case '三', '叁', '參', '弎':
+		return 3
+	case '四', '肆':
+		return 4
+	case '五', '伍':
+		return 5
+	case '六', '陆', '陸':
+		return 6
+	case '七', '柒':
+		return 7
+	case '八', '捌':
+		return 8
+	case '九', '玖':
+		return 9
+	}
+	return -1
+}
+
+// isHanDigit reports whether r is a Chinese numeral (as opposed to a styled Arabic digit).
+// Runs made only of these are common in ordinary prose (一二三), so they need more evidence.
+func isHanDigit(r rune) bool {
+	return r >= 0x3000 && r < 0x3220 || r >= 0x3400 && r <= 0x9FFF
+}
+
+// asciiClass bits.
+const (
+	cLetter = 1 << iota
+	cDigit
+	cNoise // skipped between the characters of a trigger or inside a number
+	cBreak // ends a phrase: line breaks and sentence punctuation
+	cHost  // may appear in a host name
+	cURL   // may appear in a URL after the host
+	cLocal // may appear in the local part of an e-mail address
+)
+
+var asciiClass = func() (t [128]uint8) {
+	for c := 0; c < 128; c++ {
+		b := byte(c)
+		switch {
+		case b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z':
+			t[c] = cLetter | cHost | cURL | cLocal
+		case b >= '0' && b <= '9':
+			t[c] = cDigit | cHost | cURL | cLocal
+		case b == ' ' || b == '\t':
+			t[c] = cNoise
+		case b == '\n' || b == '\r' || b == '\v' || b == '\f':
+			t[c] = cBreak
+		case b < 0x20 || b == 0x7F:
+			t[c] = cNoise
+		default: // punctuation and symbols
+			t[c] = cNoise
+		}
+	}
+	for _, b := range []byte("!?;,") {
+		t[b] = cBreak
+	}
+	t['-'] |= cHost | cLocal
+	t['.'] |= cLocal
+	t['_'] |= cLocal
+	t['+'] |= cLocal
+	t['%'] |= cLocal
+	for _, b := range []byte("-._~:/?#[]@!$&'()*+,;=%") {
+		t[b] |= cURL
+	}
+	t['\''] &^= cURL
+	t['('] &^= cURL
+	t[')'] &^= cURL
+	return t
+}()
+
+// isNoise reports whether r carries no letters or digits and may be skipped between the
+// characters of a trigger or inside a number: spaces, punctuation, symbols, emoji, format and
+// combining characters. Line breaks and sentence punctuation are noise too but also breaks;
+// callers that must not cross them check isBreak first.
+func isNoise(r rune) bool {
+	if r < 0x80 {
+		return asciiClass[r]&(cNoise|cBreak) != 0
+	}
+	if DigitValue(r) >= 0 {
+		return false
+	}
+	if r == utf8.RuneError {
+		return true
+	}
+	return unicode.In(r, unicode.P, unicode.S, unicode.Z, unicode.Cf, unicode.Mn, unicode.Me, unicode.Cc, unicode.Co) ||
+		r >= 0xE0000 && r <= 0xE007F
+}
+
+// isBreak reports whether r ends a phrase: a trigger is never matched across it.
+func isBreak(r rune) bool {
+	if r < 0x80 {
+		return asciiClass[r]&cBreak != 0
+	}
+	switch r {
+	case '。', '！', '？', '；', '，', '、', '｡', 0x2028, 0x2029, 0x85:
+		return true
+	}
+	return false
+}
+
+// isSymbolNoise reports whether r is a symbol or emoji (not a space or punctuation): the
+// characters that stand in for letters in spellings such as 微❤.
+func isSymbolNoise(r rune) bool {
+	if r < 0x80 {
+		switch r {
+		case '*', '#', '+', '~', '^', '|', '=', '@', '&', '$':
+			return true
+		}
+		return false
+	}
+	if DigitValue(r) >= 0 {
+		return false
+	}
+	return unicode.Is(unicode.S, r) || r >= 0x1F000 && r <= 0x1FAFF
+}
+
+// fold maps a rune to the form triggers are spelled in: ASCII lower case, full-width,
+// circled, styled and homoglyph letters to ASCII, any digit style to an ASCII digit, and
+// traditional variants of the trigger characters to simplified ones. Other runes are unchanged.
+func fold(r rune) rune {
+	if r < 0x80 {
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}
+	if d := DigitValue(r); d >= 0 {
+		return rune('0' + d)
+	}
+	if a := foldLetter(r); a != 0 {
+		return a
+	}
+	if s, ok := t2s[r]; ok {
+		return s
+	}
+	return r
+}
+
+// foldLetter maps a styled or look-alike Latin letter to lower-case ASCII, or returns 0.
+func foldLetter(r rune) rune {
+	switch {
+	case r >= 0xFF21 && r <= 0xFF3A: // Ａ–Ｚ
+		return r - 0xFF21 + 'a'
+	case r >= 0xFF41 && r <= 0xFF5A: // ａ–ｚ
+		return r - 0xFF41 + 'a'
+	case r >= 0x24B6 && r <= 0x24CF: // Ⓐ–Ⓩ
+		return r - 0x24B6 + 'a'
+	case r >= 0x24D0 && r <= 0x24E9: // ⓐ–ⓩ
+		return r - 0x24D0 + 'a'
+	case r >= 0x1F130 && r <= 0x1F149: // 🄰–🅉
+		return r - 0x1F130 + 'a'
+	case r >= 0x1F150 && r <= 0x1F169: // 🅐–🅩
+		return r - 0x1F150 + 'a'
+	case r >= 0x1F170 && r <= 0x1F189: // 🅰–🆉
+		return r - 0x1F170 + 'a'
+	case r >= 0x1F1E6 && r <= 0x1F1FF: // regional indicators 🇦–🇿
+		return r - 0x1F1E6 + 'a'
+	case r >= 0x1D400 && r <= 0x1D6A3: // mathematical alphanumerics, 52 letters per style
+		return 'a' + (r-0x1D400)%52%26
+	}
+	if a, ok := homoglyphs[r]; ok {
+		return a
+	}
+	return 0
+}
+
+// homoglyphs are Cyrillic and Greek letters that look like Latin ones.
+var homoglyphs = map[rune]rune{
+	'а': 'a', 'в': 'b', 'е': 'e', 'ё': 'e', 'к': 'k', 'м': 'm', 'н': 'h', 'о': 'o', 'р': 'p',
+	'с': 'c', 'т': 't', 'у': 'y', 'х': 'x', 'і': 'i', 'ј': 'j', 'ѕ': 's', 'ԛ': 'q', 'ԝ': 'w',
+	'А': 'a', 'В': 'b', 'Е': 'e', 'К': 'k', 'М': 'm', 'Н': 'h', 'О': 'o', 'Р': 'p', 'С': 'c',
+	'Т': 't', 'У': 'y', 'Х': 'x', 'І': 'i', 'Ј': 'j', 'Ѕ': 's',
+	'α': 'a', 'β': 'b', 'ε': 'e', 'ι': 'i', 'κ': 'k', 'ν': 'v', 'ο': 'o', 'ρ': 'p', 'τ': 't',
+	'υ': 'u', 'χ': 'x', 'ω': 'w', 'Α': 'a', 'Β': 'b', 'Ε': 'e', 'Ι': 'i', 'Κ': 'k', 'Μ': 'm',
+	'Ν': 'n', 'Ο': 'o', 'Ρ': 'p', 'Τ': 't', 'Υ': 'y', 'Χ': 'x', 'Ζ': 'z',
+}
+
+// t2s folds traditional and look-alike spellings of the characters used in triggers to the
+// simplified form the built-in triggers are written in. It is deliberately small: full
+// traditional-to-simplified conversion is the normaliser's job; this keeps the detector
+// self-contained for the few words it needs.
+var t2s = map[rune]rune{
+	'聯': '联', '繫': '系', '係': '系', '電': '电', '話': '话', '號': '号', '碼': '码', '機': '机',
+	'復': '复', '複': '复', '製': '制', '這': '这', '寶': '宝', '寳': '宝', '開': '开', '閞': '开',
+	'咑': '打', '條': '条', '頁': '页', '訊': '讯', '給': '给', '鵝': '鹅', '帳': '账', '賬': '账',
+	'絡': '络', '關': '关', '註': '注', '們': '们', '來': '来', '為': '为', '點': '点', '網': '网',
+	'國': '国', '級': '级', '頂': '顶', '銷': '销', '優': '优', '價': '价', '實': '实', '劃': '划',
+	'權': '权', '專': '专', '業': '业', '暢': '畅', '歡': '欢', '純': '纯', '強': '强', '証': '证',
+	'證': '证', '無': '无', '敵': '敌', '萬': '万', '藥': '药', '選': '选', '產': '产', '效': '效',
+	'進': '进', '見': '见', '簡': '简', '介': '介', '聊': '聊', '謝': '谢', '詢': '询', '單': '单',
+	'貨': '货', '運': '运', '遞': '递', '編': '编', '際': '际', '塊': '块', '圓': '圆',
+	'億': '亿', '歲': '岁', '後': '后', '終': '终', '愛': '爱', '熱': '热', '夠': '够',
+	'徵': '征', '尋': '寻', '傳': '传', '統': '统', '導': '导',
+	'錢': '钱', '線': '线', '鏈': '链', '長': '长', '門': '门', '戶': '户', '屬': '属', '壓': '压',
+	'層': '层', '樓': '楼', '閱': '阅', '讀': '读', '東': '东', '華': '华', '時': '时', '間': '间',
+	'鐘': '钟', '觀': '观', '驗': '验', '別': '别', '個': '个', '張': '张', '數': '数', '樣': '样',
+	'薦': '荐', '搶': '抢', '瘋': '疯', '療': '疗', '癒': '愈', '顏': '颜', '擊': '击',
+	'麼': '么', '葉': '叶', '衛': '卫', '陽': '阳', '雙': '双', '讚': '赞', '贊': '赞', '極': '极',
+	'嗎': '吗', '賣': '卖', '買': '买', '書': '书', '裏': '里', '裡': '里',
+	'蕞': '最', '冣': '最', '㝡': '最',
+}

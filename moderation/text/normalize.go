@@ -1,0 +1,383 @@
+package text
+
+import (
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/trustd/trustd/moderation/text/internal/tables"
+)
+
+// Class is what a normalised character is to the matcher.
+type Class uint8
+
+// The character classes.
+const (
+	// ClassNoise is punctuation, symbols, emoji, joiners, variation selectors, controls: skipped
+	// when matching, a soft word boundary.
+	ClassNoise Class = iota
+	// ClassSpace is white space: skipped when matching, a hard word boundary.
+	ClassSpace
+	// ClassLatin is an ASCII letter a–z after folding.
+	ClassLatin
+	// ClassLetter is any other letter (CJK ideographs, kana, Hangul, unfolded scripts).
+	ClassLetter
+	// ClassDigit is an ASCII digit 0–9 after folding.
+	ClassDigit
+	// ClassLeet is a symbol that stands for a letter inside a Latin token ($ @ ! |); outside
+	// one it is noise.
+	ClassLeet
+)
+
+// Break is the kind of boundary in front of a unit.
+type Break uint8
+
+// The boundary kinds.
+const (
+	BreakNone Break = iota // directly adjacent to the previous unit
+	BreakSoft              // only noise (punctuation, symbols, emoji) in between
+	BreakHard              // white space in between, or start of text
+)
+
+// Unit is one character of the normalised text: a folded rune, the original byte span it came
+// from, how many identical adjacent characters were collapsed into it, and the boundary before it.
+type Unit struct {
+	Rune  rune
+	Start int // byte offset of the first original byte, inclusive
+	End   int // byte offset after the last original byte, exclusive
+	Run   int // number of identical adjacent characters collapsed into this unit (≥ 1)
+	Break Break
+	Latin bool // Rune is an ASCII letter
+}
+
+// Text is a normalised field. Key is what matchers search: the units' runes concatenated, with
+// noise removed and runs collapsed. Every byte of Key maps back to an original byte span.
+type Text struct {
+	Key    string
+	Units  []Unit
+	keyOff []int32 // keyOff[i] is the byte offset of unit i in Key; keyOff[len(Units)] == len(Key)
+	// Alt is the same text with the alternative reading of ambiguous leetspeak (1, 7, ! and | read
+	// as "l" instead of "i"/"t"), or nil when the text has none.
+	Alt *Text
+}
+
+// UnitAt returns the index of the unit that starts at byte offset off of Key, or -1 when off is
+// not the start of a unit. off == len(Key) returns len(Units).
+func (t *Text) UnitAt(off int) int {
+	lo, hi := 0, len(t.keyOff)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if int(t.keyOff[m]) < off {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(t.keyOff) && int(t.keyOff[lo]) == off {
+		return lo
+	}
+	return -1
+}
+
+// KeyOffset returns the byte offset of unit i in Key (i may be len(Units)).
+func (t *Text) KeyOffset(i int) int { return int(t.keyOff[i]) }
+
+// Span returns the original byte span covered by units [i, j).
+func (t *Text) Span(i, j int) (start, end int) {
+	return t.Units[i].Start, t.Units[j-1].End
+}
+
+// String renders the normalised text for people and for idempotence checks: a space for every
+// hard boundary, "·" for every soft one, and a collapsed run as up to three copies of its rune.
+func (t *Text) String() string {
+	var b strings.Builder
+	b.Grow(len(t.Key) + len(t.Units)/2)
+	for i, u := range t.Units {
+		if i > 0 {
+			switch u.Break {
+			case BreakHard:
+				b.WriteByte(' ')
+			case BreakSoft:
+				b.WriteString("·")
+			}
+		}
+		for range min(u.Run, 3) {
+			b.WriteRune(u.Rune)
+		}
+	}
+	return b.String()
+}
+
+// item is one folded character before tokenisation.
+type item struct {
+	r          rune
+	class      Class
+	start, end int
+}
+
+const (
+	entryComplex = 1 << 24
+	classShift   = 21
+	runeMask     = 1<<classShift - 1
+)
+
+var (
+	tableOnce sync.Once
+	bmp       []uint32 // folded rune | class<<21, or entryComplex for multi-character folds
+	t2s       map[rune]rune
+	confuse   map[rune]rune
+)
+
+// extraLatin folds Latin letters that neither NFKD nor the confusables table reduce to ASCII.
+var extraLatin = map[rune]rune{'ø': 'o', 'ł': 'l', 'đ': 'd', 'ħ': 'h', 'ŧ': 't', 'ı': 'i', 'ƒ': 'f', 'ß': 's', 'ɦ': 'h', 'ʂ': 's',
+	'ƈ': 'c', 'ɗ': 'd', 'ƙ': 'k', 'ƥ': 'p', 'ƭ': 't', 'ʋ': 'v', 'ɓ': 'b', 'ɠ': 'g', 'ɱ': 'm', 'ɲ': 'n',
+	'ʈ': 't', 'ɖ': 'd', 'ʐ': 'z', 'ȥ': 'z', 'ʃ': 'f'}
+
+func initTables() {
+	t2s = tables.T2S()
+	confuse = tables.Confusables()
+	bmp = make([]uint32, 0x10000)
+	var buf []item
+	for r := rune(0); r < 0x10000; r++ {
+		buf = foldSlow(buf[:0], r, 0, 0)
+		switch len(buf) {
+		case 0:
+			bmp[r] = uint32(ClassNoise) << classShift
+		case 1:
+			bmp[r] = uint32(buf[0].r) | uint32(buf[0].class)<<classShift
+		default:
+			bmp[r] = entryComplex
+		}
+	}
+}
+
+// foldRune applies the per-character steps to one output character of NFKD.
+func foldRune(c rune) (rune, Class, bool) {
+	if unicode.In(c, unicode.Mn, unicode.Me) {
+		return 0, 0, false
+	}
+	lc := unicode.ToLower(c)
+	if m, ok := confuse[lc]; ok {
+		lc = m
+	} else if m, ok := confuse[c]; ok {
+		lc = m
+	} else if m, ok := extraLatin[lc]; ok {
+		lc = m
+	}
+	if s, ok := t2s[lc]; ok {
+		lc = s
+	}
+	return lc, classify(lc), true
+}
+
+func classify(c rune) Class {
+	switch {
+	case c >= 'a' && c <= 'z':
+		return ClassLatin
+	case c >= '0' && c <= '9':
+		return ClassDigit
+	case c == '$' || c == '@' || c == '!' || c == '|':
+		return ClassLeet
+	case unicode.IsSpace(c):
+		return ClassSpace
+	case unicode.IsLetter(c):
+		return ClassLetter
+	}
+	return ClassNoise
+}
+
+// foldSlow folds one original rune into zero or more items.
+func foldSlow(dst []item, r rune, start, end int) []item {
+	switch {
+	case r >= 0x1F150 && r <= 0x1F169: // negative circled Latin capital letters 🅐
+		return append(dst, item{r: 'a' + r - 0x1F150, class: ClassLatin, start: start, end: end})
+	case r >= 0x1F170 && r <= 0x1F189: // negative squared Latin capital letters 🅰
+		return append(dst, item{r: 'a' + r - 0x1F170, class: ClassLatin, start: start, end: end})
+	case r == utf8.RuneError:
+		return dst
+	}
+	var tmp [utf8.UTFMax]byte
+	n := utf8.EncodeRune(tmp[:], r)
+	d := norm.NFKD.Bytes(tmp[:n])
+	for len(d) > 0 {
+		c, sz := utf8.DecodeRune(d)
+		d = d[sz:]
+		if fc, cl, ok := foldRune(c); ok {
+			dst = append(dst, item{r: fc, class: cl, start: start, end: end})
+		}
+	}
+	return dst
+}
+
+// leet maps a leetspeak character to its letter; alt is the alternative reading ("l").
+func leet(r rune) (main, alt rune, ok bool) {
+	switch r {
+	case '0':
+		return 'o', 'o', true
+	case '1', '!':
+		return 'i', 'l', true
+	case '|':
+		return 'l', 'i', true
+	case '3':
+		return 'e', 'e', true
+	case '4', '@':
+		return 'a', 'a', true
+	case '5', '$':
+		return 's', 's', true
+	case '7':
+		return 't', 'l', true
+	}
+	return 0, 0, false
+}
+
+var itemPool = sync.Pool{New: func() any { s := make([]item, 0, 256); return &s }}
+
+// Normalize folds s in one pass: NFKD + diacritics stripped, case folded, full-width and styled
+// letters to ASCII, confusables to Latin, traditional to simplified Chinese, leetspeak inside
+// Latin tokens, noise removed and runs of one character collapsed. Every unit keeps the original
+// byte span it came from.
+func Normalize(s string) *Text {
+	tableOnce.Do(initTables)
+	bp := itemPool.Get().(*[]item)
+	items := (*bp)[:0]
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			var it item
+			switch {
+			case c >= 'a' && c <= 'z':
+				it = item{r: rune(c), class: ClassLatin}
+			case c >= 'A' && c <= 'Z':
+				it = item{r: rune(c + 32), class: ClassLatin}
+			default:
+				it = item{r: rune(c), class: classify(rune(c))}
+			}
+			it.start, it.end = i, i+1
+			items = append(items, it)
+			i++
+			continue
+		}
+		r, sz := utf8.DecodeRuneInString(s[i:])
+		if r < 0x10000 {
+			e := bmp[r]
+			if e != entryComplex {
+				items = append(items, item{r: rune(e & runeMask), class: Class(e >> classShift), start: i, end: i + sz})
+				i += sz
+				continue
+			}
+		}
+		items = foldSlow(items, r, i, i+sz)
+		i += sz
+	}
+	ambiguous := resolveLeet(items)
+	t := build(items, false)
+	if ambiguous {
+		t.Alt = build(items, true)
+	}
+	*bp = items
+	itemPool.Put(bp)
+	return t
+}
+
+// resolveLeet decides, per Latin token (a maximal run of letters, digits and leet symbols), whether
+// leetspeak turns it into letters: the token must contain an ASCII letter and every character
+// must be a letter or have a leet reading. Digits that stay digits keep ClassDigit; leet symbols
+// that stay symbols become noise. It reports whether an ambiguous reading was used.
+func resolveLeet(items []item) bool {
+	ambiguous := false
+	for i := 0; i < len(items); {
+		c := items[i].class
+		if c != ClassLatin && c != ClassDigit && c != ClassLeet {
+			i++
+			continue
+		}
+		j := i
+		latin, convertible := 0, true
+		for j < len(items) && (items[j].class == ClassLatin || items[j].class == ClassDigit || items[j].class == ClassLeet) {
+			switch items[j].class {
+			case ClassLatin:
+				latin++
+			default:
+				if _, _, ok := leet(items[j].r); !ok {
+					convertible = false
+				}
+			}
+			j++
+		}
+		// Trailing plain digits after a word ("shit1", "abc123") stay digits.
+		end := j
+		for end > i && items[end-1].class == ClassDigit {
+			end--
+		}
+		if end-i < 2 || latin < 2 || end == j {
+			end = j
+		}
+		for k := i; k < j; k++ {
+			it := &items[k]
+			if it.class == ClassLatin {
+				continue
+			}
+			if latin > 0 && convertible && k < end {
+				m, a, _ := leet(it.r)
+				if m != a {
+					ambiguous = true
+				}
+				it.r, it.class = m|leetBit(a), ClassLatin
+				continue
+			}
+			if it.class == ClassLeet {
+				it.class = ClassNoise
+			}
+		}
+		i = j
+	}
+	return ambiguous
+}
+
+// The alternative leet reading is carried in the high bits of the rune until build picks one.
+const altShift = 24
+
+func leetBit(a rune) rune { return a << altShift }
+
+func build(items []item, alt bool) *Text {
+	t := &Text{Units: make([]Unit, 0, len(items))}
+	var key []byte
+	brk := BreakHard
+	for _, it := range items {
+		switch it.class {
+		case ClassNoise, ClassLeet:
+			if brk == BreakNone {
+				brk = BreakSoft
+			}
+			continue
+		case ClassSpace:
+			brk = BreakHard
+			continue
+		}
+		r := it.r
+		if r>>altShift != 0 {
+			if alt {
+				r = r >> altShift
+			} else {
+				r &= 1<<altShift - 1
+			}
+		}
+		if n := len(t.Units); n > 0 && brk == BreakNone && t.Units[n-1].Rune == r {
+			u := &t.Units[n-1]
+			u.Run++
+			u.End = it.end
+			brk = BreakNone
+			continue
+		}
+		t.keyOff = append(t.keyOff, int32(len(key)))
+		key = utf8.AppendRune(key, r)
+		t.Units = append(t.Units, Unit{Rune: r, Start: it.start, End: it.end, Run: 1, Break: brk, Latin: r >= 'a' && r <= 'z'})
+		brk = BreakNone
+	}
+	t.keyOff = append(t.keyOff, int32(len(key)))
+	t.Key = string(key)
+	return t
+}
