@@ -32,6 +32,13 @@ type command struct {
 func commands() []command {
 	return []command{
 		// Each capability adds its line here; the run functions live in <name>.go.
+		{"demo", "run worker, API and moderator page on an embedded Redis with sample items", runDemo},
+		{"worker", "process moderation tasks from Redis and publish verdicts", runWorker},
+		{"api", "serve the HTTP API and the moderator page", runAPI},
+		{"submit", "enqueue items from JSON lines and report accepted/duplicate/rejected", runSubmit},
+		{"check", "moderate JSON lines from stdin in process (no Redis); one verdict per line", runCheck},
+		{"rules", "test the rules: run every rules file's examples", runRules},
+		{"eval", "score text cases (eval text) or image variants (eval images)", runEval},
 	}
 }
 

@@ -3,7 +3,6 @@ package imagehash
 import (
 	"fmt"
 	"image"
-	"image/color"
 	"math"
 	"math/bits"
 
@@ -54,6 +53,8 @@ type Fingerprint struct {
 	// DihedralD holds the dHashes of the same variants (index 0 is DHash).
 	DihedralD [8]uint64
 	Content  uint64
+	// CropD and ContentD are the dHashes of the centre crop and the content block.
+	CropD, ContentD uint64
 	// HasContent reports whether Content was computed (a distinct content block was found).
 	HasContent bool
 	// Quality is the standard deviation of the normalised grey image (0–255).
@@ -97,16 +98,28 @@ func FingerprintImage(img image.Image, orientation int) (Fingerprint, error) {
 	cw, ch := int(float64(b.Dx())*cropFrac+0.5), int(float64(b.Dy())*cropFrac+0.5)
 	x0, y0 := b.Min.X+(b.Dx()-cw)/2, b.Min.Y+(b.Dy()-ch)/2
 	cr := image.Rect(x0, y0, x0+cw, y0+ch)
-	if fp.Crop, err = phash(toHashSize(g, cr)); err != nil {
+	if fp.Crop, fp.CropD, err = phashD(toHashSize(g, cr)); err != nil {
 		return fp, err
 	}
 	if r, ok := contentBox(g); ok {
-		if fp.Content, err = phash(toHashSize(g, r)); err != nil {
+		if fp.Content, fp.ContentD, err = phashD(toHashSize(g, r)); err != nil {
 			return fp, err
 		}
 		fp.HasContent = true
 	}
 	return fp, nil
+}
+
+func phashD(img *image.RGBA) (uint64, uint64, error) {
+	p, err := phash(img)
+	if err != nil {
+		return 0, 0, err
+	}
+	d, err := goimagehash.DifferenceHash(img)
+	if err != nil {
+		return 0, 0, fmt.Errorf("dhash: %w", err)
+	}
+	return p, d.GetHash(), nil
 }
 
 func phash(img *image.RGBA) (uint64, error) {
@@ -340,9 +353,6 @@ func contentBox(g *image.Gray) (image.Rectangle, bool) {
 		}
 		return float64(c) >= contentFill*float64(w) || float64(e) >= contentEdges*float64(w)
 	})
-	if debugContent {
-		println("rows", ys, ye, h)
-	}
 	if float64(ye-ys) < contentMin*float64(h) {
 		return image.Rectangle{}, false
 	}
@@ -355,9 +365,6 @@ func contentBox(g *image.Gray) (image.Rectangle, bool) {
 		}
 		return float64(c) >= contentFill*float64(ye-ys)
 	})
-	if debugContent {
-		println("cols", xs, xe, w)
-	}
 	if float64(xe-xs) < contentMin*float64(w) {
 		return image.Rectangle{}, false
 	}
@@ -402,7 +409,3 @@ func abs(v int) int {
 	}
 	return v
 }
-
-var _ color.Model = color.GrayModel
-
-var debugContent = false

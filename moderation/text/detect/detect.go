@@ -1,19 +1,28 @@
 package detect
 
 import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
 	"github.com/trustd/trustd/moderation"
 )
 
-// Config configures a Detector. The zero value is usable: it selects the built-in minimal
-// triggers only (see the package documentation) and no own-domain allowlist.
+// Config configures a Detector. The zero value is usable: it selects the built-in triggers
+// only (listed in the package documentation) and no own-domain allowlist.
 type Config struct {
 	// Variants maps a canonical trigger word to its alternative spellings, loaded by the rules
 	// package from the rules directory's variant tables (not hard-coded in the rules helper's code).
-	// Keys honoured: "微信", "QQ", "加", "手机", "电话" (see doc.go for the built-in spellings used
-	// when a key is absent, and for how each key is used). Unknown keys are ignored.
-	// Zero value: built-in minimal triggers only.
+	// Keys honoured: "微信", "QQ", "加", "手机", "电话" (the Variant* constants); other keys are
+	// ignored. Spellings add to the built-in triggers, which are always on. A symbol inside a
+	// spelling (微❤) stands for one or more symbols or emoji; a single Latin letter (v, q) is a
+	// weak trigger that needs a colon or digits right after it.
+	// Zero value: built-in minimal triggers only (see doc.go).
 	Variants map[string][]string
 	// OwnDomains lists the platform's own domains; URLs on them (and subdomains) are not contacts.
+	// Entries are host names such as "xiaohongshu.com" (case-insensitive, no scheme or path).
 	// Zero value: every URL and bare domain is a contact.
 	OwnDomains []string
 }
@@ -21,22 +30,408 @@ type Config struct {
 // Detector finds contact details, self-advertising and Advertising-Law absolute terms.
 // It is immutable after New and safe for concurrent use.
 type Detector struct {
-	cfg Config
+	ct         *trie // contact triggers, bait and 淘口令 phrases
+	at         *trie // Advertising-Law terms
+	ownDomains []string
+	interest   []uint64 // BMP runes that start any contact check
 }
 
-// New builds a Detector from cfg.
+// New builds a Detector from cfg. It returns an error wrapping ErrInvalidConfig for an empty
+// or over-long variant or a malformed own domain.
 func New(cfg Config) (*Detector, error) {
-	return &Detector{cfg: cfg}, nil
+	ct, err := buildContactTrie(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("build contact triggers: %w", err)
+	}
+	d := &Detector{ct: ct, at: buildAdLawTrie()}
+	for _, o := range cfg.OwnDomains {
+		o = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(o)), ".")
+		o = strings.TrimPrefix(o, "www.")
+		if o == "" || strings.ContainsAny(o, " /:@\t\n") || !strings.Contains(o, ".") {
+			return nil, fmt.Errorf("own domain %q: want a host name such as example.com: %w", o, ErrInvalidConfig)
+		}
+		d.ownDomains = append(d.ownDomains, o)
+	}
+	d.interest = slices.Clone(ct.rootBMP)
+	for r := rune(0x80); r < 0x10000; r++ {
+		if DigitValue(r) >= 0 || isTaoDelim(r) || isDotRune(r) || r == '＠' {
+			d.interest[r>>6] |= 1 << (r & 63)
+		}
+	}
+	return d, nil
+}
+
+// Candidate priorities: when two findings overlap, the higher priority wins, then the longer.
+const (
+	prioBait int8 = iota + 1
+	prioLow
+	prioBare
+	prioTrigger
+	prioTao
+	prioWeb
+	prioOwn // an own-domain URL: reported as nothing, but hides what it covers
+)
+
+type candidate struct {
+	start, end int
+	typ, value string
+	prio       int8
 }
 
 // Contacts finds contact details and self-advertising in one field's text. Offsets are byte
 // offsets into text: text[c.Start:c.End] == c.Text always.
 func (d *Detector) Contacts(field, text string) []moderation.Contact {
-	return nil
+	var cs []candidate
+	var ms [16]tmatch
+	var run digitRun
+	prevAlnum := false
+	skip := 0 // digit runs already read end here
+	for i := 0; i < len(text); {
+		b := text[i]
+		if b < 0x80 {
+			cl := asciiClass[b]
+			switch {
+			case cl&cDigit != 0:
+				if i >= skip {
+					scanDigits(text, i, &run)
+					skip = run.end
+					if run.n >= 5 {
+						cs = d.classifyRun(text, field, &run, kNone, run.start, cs)
+					}
+				}
+			case cl&cLetter != 0:
+				if !prevAlnum {
+					if b == 'h' || b == 'H' || b == 'w' || b == 'W' {
+						if c, ok := d.schemeURL(text, i); ok {
+							cs = append(cs, c)
+							i, prevAlnum = c.end, false
+							continue
+						}
+					}
+					if d.ct.rootASC[b|0x20] != 0 {
+						cs = d.trigger(text, field, i, ms[:0], cs)
+					}
+				}
+			case b == '@':
+				if c, ok := d.email(text, i, 1); ok {
+					cs = append(cs, c)
+					i, prevAlnum = c.end, false
+					continue
+				}
+			case b == '.':
+				if c, ok := d.bareDomain(text, i, 1); ok {
+					cs = append(cs, c)
+					i, prevAlnum = c.end, false
+					continue
+				}
+			case b == '$':
+				if c, ok := taoCode(text, i); ok {
+					cs = append(cs, c)
+				}
+			case b == '+':
+				cs = d.trigger(text, field, i, ms[:0], cs)
+			}
+			prevAlnum = cl&(cLetter|cDigit) != 0
+			i++
+			continue
+		}
+		r, sz := utf8.DecodeRuneInString(text[i:])
+		if r < 0x10000 && d.interest[r>>6]&(1<<(r&63)) == 0 {
+			prevAlnum = r >= 0xFF10 && r <= 0xFF5A && foldLetter(r) != 0
+			i += sz
+			continue
+		}
+		if DigitValue(r) >= 0 {
+			if i >= skip {
+				scanDigits(text, i, &run)
+				skip = run.end
+				if run.n >= 5 {
+					cs = d.classifyRun(text, field, &run, kNone, run.start, cs)
+				}
+			}
+		} else {
+			if isTaoDelim(r) {
+				if c, ok := taoCode(text, i); ok {
+					cs = append(cs, c)
+				}
+			}
+			if isDotRune(r) {
+				if c, ok := d.bareDomain(text, i, sz); ok {
+					cs = append(cs, c)
+				}
+			}
+			if r == '＠' {
+				if c, ok := d.email(text, i, sz); ok {
+					cs = append(cs, c)
+				}
+			}
+			if !(prevAlnum && foldLetter(r) != 0) && d.ct.starts(r) {
+				cs = d.trigger(text, field, i, ms[:0], cs)
+			}
+		}
+		prevAlnum = foldLetter(r) != 0
+		i += sz
+	}
+	return resolve(field, text, cs)
 }
 
-// AdLaw finds Advertising-Law absolute terms (最/第一/顶级/国家级/100%有效/TOP1 and variants such
-// as 蕞, 最·佳), as Hits with Category and Dictionary "ad_law".
-func (d *Detector) AdLaw(field, text string) []moderation.Hit {
-	return nil
+// resolve drops overlapping candidates (higher priority, then longer, then earlier wins) and
+// turns the rest into Contacts in text order.
+func resolve(field, text string, cs []candidate) []moderation.Contact {
+	if len(cs) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(cs, func(a, b candidate) int {
+		if c := cmp.Compare(b.prio, a.prio); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.end-b.start, a.end-a.start); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.start, b.start)
+	})
+	kept := cs[:0:0]
+	for _, c := range cs {
+		if c.start < 0 || c.end > len(text) || c.start >= c.end {
+			continue
+		}
+		ok := true
+		for _, k := range kept {
+			if c.start < k.end && k.start < c.end {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			kept = append(kept, c)
+		}
+	}
+	slices.SortFunc(kept, func(a, b candidate) int { return cmp.Compare(a.start, b.start) })
+	var out []moderation.Contact
+	for _, k := range kept {
+		if k.prio == prioOwn {
+			continue
+		}
+		out = append(out, moderation.Contact{Field: field, Start: k.start, End: k.end, Text: text[k.start:k.end], Type: k.typ, Value: k.value})
+	}
+	return out
+}
+
+// best returns the longest match in ms whose boundaries hold, or -1.
+func (t *trie) best(text string, start int, ms []tmatch) int {
+	for j := len(ms) - 1; j >= 0; j-- {
+		p := &t.pats[ms[j].pat]
+		if p.latin0 && start > 0 && prevIsLetter(text, start) {
+			continue
+		}
+		if p.latin1 && ms[j].end < len(text) {
+			r, _ := utf8.DecodeRuneInString(text[ms[j].end:])
+			fr := fold(r)
+			if fr < 0x80 && asciiClass[fr]&cLetter != 0 {
+				continue
+			}
+			if fr >= '0' && fr <= '9' && (p.kind == kBait || p.kind == kAdLaw) {
+				continue
+			}
+		}
+		if p.notAft != "" && start > 0 {
+			r, _ := utf8.DecodeLastRuneInString(text[:start])
+			if strings.ContainsRune(p.notAft, fold(r)) {
+				continue
+			}
+		}
+		if followedBy(text, ms[j].end, p.notFol) {
+			continue
+		}
+		return j
+	}
+	return -1
+}
+
+func prevIsLetter(text string, pos int) bool {
+	r, _ := utf8.DecodeLastRuneInString(text[:pos])
+	fr := fold(r)
+	return fr < 0x80 && asciiClass[fr]&(cLetter|cDigit) != 0
+}
+
+// followedBy reports whether text at pos (after noise) starts with one of the folded words.
+func followedBy(text string, pos int, words []string) bool {
+	if len(words) == 0 {
+		return false
+	}
+	for pos < len(text) {
+		r, sz := utf8.DecodeRuneInString(text[pos:])
+		if !isNoise(r) || isBreak(r) {
+			break
+		}
+		pos += sz
+	}
+	for _, w := range words {
+		p := pos
+		ok := true
+		for _, wr := range w {
+			if p >= len(text) {
+				ok = false
+				break
+			}
+			r, sz := utf8.DecodeRuneInString(text[p:])
+			if fold(r) != wr {
+				ok = false
+				break
+			}
+			p += sz
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// trigger matches a contact trigger, bait or 淘口令 phrase at text[i].
+func (d *Detector) trigger(text, field string, i int, ms []tmatch, cs []candidate) []candidate {
+	ms = d.ct.walk(text, i, ms)
+	j := d.ct.best(text, i, ms)
+	if j < 0 {
+		return cs
+	}
+	p := &d.ct.pats[ms[j].pat]
+	end := ms[j].end
+	switch p.kind {
+	case kBait:
+		return append(cs, candidate{start: i, end: end, typ: moderation.ContactBait, value: p.word, prio: prioBait})
+	case kTao:
+		return append(cs, candidate{start: i, end: end, typ: moderation.ContactTaoToken, value: p.word, prio: prioTao})
+	case kPromo:
+		if e := promo(text, i, end, p.word); e > 0 {
+			return append(cs, candidate{start: i, end: e, typ: moderation.ContactBait, value: strings.ToLower(text[i:e]), prio: prioBait})
+		}
+		return cs
+	}
+	return d.attach(text, field, i, end, p.kind, p.weak, cs)
+}
+
+// attach looks for the id or number that a trigger ending at pos introduces. Between them it
+// skips noise, colons, connector words (号, 是, 我, id, is …) and further triggers (加我 QQ).
+func (d *Detector) attach(text, field string, start, pos int, ch kind, weak bool, cs []candidate) []candidate {
+	marker := false
+	lastTrigCJK := false
+	if r, _ := utf8.DecodeLastRuneInString(text[:pos]); r >= 0x80 && foldLetter(r) == 0 {
+		lastTrigCJK = true
+	}
+	var ms [16]tmatch
+	for steps := 0; pos < len(text) && steps < 12; steps++ {
+		r, sz := utf8.DecodeRuneInString(text[pos:])
+		if r == ':' || r == '：' || r == '=' {
+			marker = true
+			pos += sz
+			continue
+		}
+		if DigitValue(r) >= 0 {
+			break
+		}
+		if isBreak(r) {
+			return cs
+		}
+		if isNoise(r) {
+			pos += sz
+			continue
+		}
+		if weak {
+			break
+		}
+		if d.ct.starts(r) && !(r < 0x80 && prevIsLetter(text, pos)) {
+			m := d.ct.walk(text, pos, ms[:0])
+			if j := d.ct.best(text, pos, m); j >= 0 {
+				p := &d.ct.pats[m[j].pat]
+				if p.kind == kWeChat || p.kind == kQQ || p.kind == kPhone || p.kind == kAdd {
+					if p.kind != kAdd && !(ch == kWeChat && p.kind == kPhone) {
+						ch = p.kind
+					}
+					weak = p.weak
+					pos = m[j].end
+					lr, _ := utf8.DecodeLastRuneInString(text[:pos])
+					lastTrigCJK = lr >= 0x80 && foldLetter(lr) == 0
+					continue
+				}
+			}
+		}
+		if r >= 0x80 && strings.ContainsRune(connectorRunes, fold(r)) {
+			if fold(r) == '号' {
+				marker = true
+			}
+			pos += sz
+			continue
+		}
+		if r < 0x80 && asciiClass[r]&cLetter != 0 {
+			w := asciiWord(text, pos)
+			if slices.Contains(connectorWords, w) && pos+len(w) < len(text) && !isAlnumASCII(text[pos+len(w)]) {
+				if w == "id" || w == "number" || w == "num" || w == "no" {
+					marker = true
+				}
+				pos += len(w)
+				continue
+			}
+		}
+		break
+	}
+	if pos >= len(text) {
+		return cs
+	}
+	r, _ := utf8.DecodeRuneInString(text[pos:])
+	if DigitValue(r) >= 0 {
+		var run digitRun
+		scanDigits(text, pos, &run)
+		return d.classifyRun(text, field, &run, ch, start, cs)
+	}
+	if ch != kWeChat && ch != kAdd {
+		return cs
+	}
+	if weak && !marker {
+		return cs
+	}
+	idEnd, id, hasDigit := scanID(text, pos)
+	if id == "" {
+		return cs
+	}
+	if !hasDigit && !strings.ContainsAny(id, "_-") && !marker && !lastTrigCJK {
+		return cs // "wechat payment": a plain word after a Latin trigger is not an id
+	}
+	return append(cs, candidate{start: start, end: idEnd, typ: moderation.ContactWeChat, value: id, prio: prioTrigger})
+}
+
+// scanID reads a WeChat-style id at text[pos:]: a letter, then 5–19 letters, digits, _ or -,
+// in any letter style (full-width, styled, look-alike), not followed by another letter.
+func scanID(text string, pos int) (end int, id string, hasDigit bool) {
+	var buf [21]byte
+	n := 0
+	end = pos
+	for end < len(text) {
+		r, sz := utf8.DecodeRuneInString(text[end:])
+		c := fold(r)
+		ok := c < 0x80 && (asciiClass[c]&(cLetter|cDigit) != 0 || c == '_' || c == '-')
+		if !ok {
+			break
+		}
+		if n == 0 && asciiClass[c]&cLetter == 0 {
+			return 0, "", false
+		}
+		if n == len(buf) {
+			return 0, "", false
+		}
+		if c >= '0' && c <= '9' {
+			hasDigit = true
+		}
+		buf[n] = byte(c)
+		n++
+		end += sz
+	}
+	for n > 0 && (buf[n-1] == '-' || buf[n-1] == '_') && n > 6 {
+		n--
+		end--
+	}
+	if n < 6 || n > 20 {
+		return 0, "", false
+	}
+	return end, string(buf[:n]), hasDigit
 }

@@ -1,3 +1,2 @@
-// Package detect finds contact details, self-advertising and Advertising-Law absolute terms in
-// user text (work in progress: see the final doc for the full list of decisions).
+// Package detect finds contact details, self-advertising and Advertising-Law absolute terms.
 package detect

@@ -1,0 +1,214 @@
+package detect
+
+import (
+	"unicode/utf8"
+)
+
+// kind is what a trie pattern means.
+type kind uint8
+
+const (
+	kNone   kind = iota
+	kAdd         // 加, +, ➕: "add", a generic contact trigger
+	kPhone       // 手机, 电话, tel: phone-number trigger
+	kQQ          // QQ, 扣扣, 企鹅: QQ-number trigger
+	kWeChat      // 微信, vx, wx: WeChat-id trigger
+	kBait        // 私我, dm me: contact bait
+	kTao         // 复制这段描述, 打开淘宝: 淘口令 trigger
+	kAdLaw       // 最佳, 销量第一: Advertising-Law absolute term
+	kPromo       // subscribe, check out, follow: an English self-promotion verb
+)
+
+// pattern is one trigger or term.
+type pattern struct {
+	word   string // canonical spelling, reported as Term or Value
+	kind   kind
+	weak   bool   // a single Latin letter (v, q): needs a ':' or digits right after it
+	latin0 bool   // starts with an ASCII letter or digit: needs a word boundary before
+	latin1 bool   // ends with an ASCII letter or digit: needs a word boundary after
+	notAft string // runes that must not directly precede the match (自私 is not 私我)
+	notFol []string
+}
+
+// wildRune marks "one or more symbols or emoji" inside a pattern (written as any symbol, e.g. 微❤).
+const wildRune = -1
+
+type trieNode struct {
+	runes []rune
+	kids  []int32
+	term  int32 // pattern index + 1, or 0
+}
+
+// trie matches patterns over folded runes, skipping a few noise runes between pattern runes.
+type trie struct {
+	nodes   []trieNode
+	pats    []pattern
+	rootASC [128]int32
+	rootBMP []uint64 // raw BMP runes whose fold is a root rune
+	wild    []int32  // nodes reached through a wildcard edge
+}
+
+// maxGap is how many noise runes may separate two runes of a pattern (最·佳, 加❤V, 淘♂宝).
+const maxGap = 3
+
+func newTrie() *trie {
+	return &trie{nodes: []trieNode{{}}}
+}
+
+// add inserts word (already in canonical spelling) with its pattern data. Symbols inside the
+// word become wildcards. It returns false for a word that folds to nothing usable.
+func (t *trie) add(p pattern) bool {
+	n := int32(0)
+	count := 0
+	var first, last rune
+	for _, r := range p.word {
+		var fr rune
+		switch {
+		case isSymbolNoise(r) && count > 0:
+			fr = wildRune
+		case isSymbolNoise(r) && count == 0:
+			fr = fold(r) // a symbol trigger: ☎, +, ➕
+		case isNoise(r):
+			continue
+		default:
+			fr = fold(r)
+		}
+		if count == 0 {
+			first = fr
+		}
+		if fr != wildRune {
+			last = fr
+		}
+		count++
+		n = t.child(n, fr, true)
+	}
+	if count == 0 {
+		return false
+	}
+	p.latin0 = first < 0x80 && isAlnumASCII(byte(first))
+	p.latin1 = last < 0x80 && isAlnumASCII(byte(last))
+	if t.nodes[n].term != 0 {
+		// Keep the first definition; later duplicates (variant tables repeating a built-in) are harmless.
+		return true
+	}
+	t.pats = append(t.pats, p)
+	t.nodes[n].term = int32(len(t.pats))
+	return true
+}
+
+func (t *trie) child(n int32, r rune, create bool) int32 {
+	nd := &t.nodes[n]
+	for i, c := range nd.runes {
+		if c == r {
+			return nd.kids[i]
+		}
+	}
+	if !create {
+		return -1
+	}
+	t.nodes = append(t.nodes, trieNode{})
+	k := int32(len(t.nodes) - 1)
+	nd = &t.nodes[n]
+	nd.runes = append(nd.runes, r)
+	nd.kids = append(nd.kids, k)
+	if n == 0 && r >= 0 && r < 0x80 {
+		t.rootASC[r] = k
+	}
+	if r == wildRune {
+		t.wild = append(t.wild, k)
+	}
+	return k
+}
+
+// finish precomputes the set of raw BMP runes that can start a pattern.
+func (t *trie) finish() {
+	t.rootBMP = make([]uint64, 0x10000/64)
+	root := &t.nodes[0]
+	for r := rune(0x80); r < 0x10000; r++ {
+		fr := fold(r)
+		for _, c := range root.runes {
+			if c == fr {
+				t.rootBMP[r>>6] |= 1 << (r & 63)
+				break
+			}
+		}
+	}
+	for r := rune(0); r < 0x80; r++ {
+		if t.rootASC[fold(r)] != 0 {
+			t.rootBMP[r>>6] |= 1 << (r & 63)
+		}
+	}
+}
+
+// starts reports whether raw rune r may start a pattern.
+func (t *trie) starts(r rune) bool {
+	if r < 0x10000 {
+		return t.rootBMP[r>>6]&(1<<(r&63)) != 0
+	}
+	return t.child(0, fold(r), false) > 0
+}
+
+// tmatch is one pattern ending at end.
+type tmatch struct {
+	pat int32
+	end int
+}
+
+// walk matches patterns starting at text[start:] and appends every pattern that ends on the
+// path (shortest first) to out.
+func (t *trie) walk(text string, start int, out []tmatch) []tmatch {
+	n := int32(0)
+	pos := start
+	gaps := 0
+	for pos < len(text) {
+		r, sz := utf8.DecodeRuneInString(text[pos:])
+		fr := fold(r)
+		if k := t.child(n, fr, false); k > 0 {
+			n, pos, gaps = k, pos+sz, 0
+			if tm := t.nodes[n].term; tm != 0 {
+				out = append(out, tmatch{tm - 1, pos})
+			}
+			continue
+		}
+		if n == 0 {
+			break
+		}
+		if isSymbolNoise(r) {
+			if k := t.child(n, wildRune, false); k > 0 {
+				n, pos, gaps = k, pos+sz, 0
+				if tm := t.nodes[n].term; tm != 0 {
+					out = append(out, tmatch{tm - 1, pos})
+				}
+				continue
+			}
+			if t.isWild(n) { // more symbols after a wildcard
+				pos += sz
+				if tm := t.nodes[n].term; tm != 0 {
+					out = append(out, tmatch{tm - 1, pos})
+				}
+				continue
+			}
+		}
+		if gaps < maxGap && isNoise(r) && !isBreak(r) {
+			gaps++
+			pos += sz
+			continue
+		}
+		break
+	}
+	return out
+}
+
+// isWild reports whether node n was reached through a wildcard edge.
+func (t *trie) isWild(n int32) bool {
+	for _, w := range t.wild {
+		if w == n {
+			return true
+		}
+	}
+	return false
+}
+
+func isAlnumASCII(b byte) bool {
+	return asciiClass[b&0x7F]&(cLetter|cDigit) != 0 && b < 0x80
+}

@@ -1,0 +1,305 @@
+package detect
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/trustd/trustd/moderation"
+)
+
+// strongTLDs end a bare domain on their own (example.com, t.cn).
+var strongTLDs = map[string]bool{
+	"com": true, "cn": true, "net": true, "org": true, "edu": true, "gov": true, "io": true, "cc": true,
+	"xyz": true, "vip": true, "info": true, "biz": true, "ly": true, "gl": true, "co": true, "top": true,
+	"im": true, "ws": true, "la": true, "tk": true, "ml": true, "ga": true, "cf": true, "gq": true, "ink": true,
+	"wang": true, "ren": true, "xin": true, "mobi": true, "asia": true, "icu": true, "cyou": true,
+}
+
+// weakTLDs are also English words or file extensions (me, to, in, app): a bare domain on one
+// needs a path (youtu.be/x), a www. prefix or a scheme.
+var weakTLDs = map[string]bool{
+	"me": true, "to": true, "in": true, "it": true, "us": true, "be": true, "tv": true, "live": true,
+	"shop": true, "app": true, "site": true, "link": true, "club": true, "fun": true, "online": true,
+	"store": true, "tech": true, "pro": true, "ai": true, "dev": true, "fm": true, "gg": true, "hk": true,
+	"tw": true, "jp": true, "kr": true, "uk": true, "de": true, "fr": true, "ru": true, "au": true, "ca": true,
+	"sg": true, "my": true, "vn": true, "th": true, "nl": true, "es": true, "br": true, "mx": true, "ch": true,
+	"se": true, "pl": true, "eu": true, "nz": true, "id": true, "ph": true, "one": true, "world": true,
+	"life": true, "art": true, "space": true, "website": true, "page": true, "blog": true, "news": true,
+}
+
+// isDotRune reports the dot spellings accepted in a domain: ASCII, full-width and
+// ideographic full stops and 点 (baidu点com).
+func isDotRune(r rune) bool {
+	return r == '.' || r == '．' || r == '。' || r == '｡' || r == '点'
+}
+
+func hostByte(b byte) bool { return b < 0x80 && asciiClass[b]&cHost != 0 }
+
+// email finds an e-mail address around the '@' (or '＠') at text[at:at+atLen].
+func (d *Detector) email(text string, at, atLen int) (candidate, bool) {
+	lo := at
+	for lo > 0 && text[lo-1] < 0x80 && asciiClass[text[lo-1]]&cLocal != 0 && at-lo < 64 {
+		lo--
+	}
+	for lo < at && (text[lo] == '.' || text[lo] == '-' || text[lo] == '+') {
+		lo++
+	}
+	if lo == at {
+		return candidate{}, false
+	}
+	hs := at + atLen
+	he, ok := scanHost(text, hs)
+	if !ok {
+		return candidate{}, false
+	}
+	host := strings.ToLower(text[hs:he])
+	if d.own(host) {
+		return candidate{start: lo, end: he, prio: prioOwn}, true
+	}
+	v := strings.ToLower(text[lo:at]) + "@" + host
+	return candidate{start: lo, end: he, typ: moderation.ContactEmail, value: v, prio: prioWeb}, true
+}
+
+// scanHost reads a host name of two or more labels with an alphabetic last label at
+// text[pos:] and returns its end.
+func scanHost(text string, pos int) (int, bool) {
+	end := pos
+	lastDot := -1
+	for end < len(text) && (hostByte(text[end]) || text[end] == '.') && end-pos < 253 {
+		if text[end] == '.' {
+			if end == pos || text[end-1] == '.' {
+				break
+			}
+			lastDot = end
+		}
+		end++
+	}
+	for end > pos && (text[end-1] == '.' || text[end-1] == '-') {
+		end--
+	}
+	if lastDot < 0 || lastDot >= end-2 {
+		return 0, false
+	}
+	for i := lastDot + 1; i < end; i++ {
+		if asciiClass[text[i]]&cLetter == 0 {
+			return 0, false
+		}
+	}
+	return end, true
+}
+
+// own reports whether host is one of the platform's own domains or a subdomain of one.
+func (d *Detector) own(host string) bool {
+	for _, o := range d.ownDomains {
+		if host == o || strings.HasSuffix(host, o) && host[len(host)-len(o)-1] == '.' {
+			return true
+		}
+	}
+	return false
+}
+
+// schemeURL finds a URL that starts with http://, https:// or www. at text[i].
+func (d *Detector) schemeURL(text string, i int) (candidate, bool) {
+	rest := text[i:]
+	hs := -1
+	switch {
+	case hasPrefixFoldASCII(rest, "https://"):
+		hs = i + 8
+	case hasPrefixFoldASCII(rest, "http://"):
+		hs = i + 7
+	case hasPrefixFoldASCII(rest, "www."):
+		hs = i
+	default:
+		return candidate{}, false
+	}
+	he := hs
+	for he < len(text) && (hostByte(text[he]) || text[he] == '.') {
+		he++
+	}
+	for he > hs && text[he-1] == '.' {
+		he--
+	}
+	if he == hs {
+		return candidate{}, false
+	}
+	host := strings.ToLower(text[hs:he])
+	end := scanPath(text, he)
+	if d.own(host) {
+		return candidate{start: i, end: end, prio: prioOwn}, true
+	}
+	return candidate{start: i, end: end, typ: moderation.ContactURL, value: urlValue(text[i:hs], host, text[he:end]), prio: prioWeb}, true
+}
+
+// scanPath reads an optional :port, path, query and fragment after a host ending at pos.
+func scanPath(text string, pos int) int {
+	if pos >= len(text) || !(text[pos] == '/' || text[pos] == ':' || text[pos] == '?' || text[pos] == '#') {
+		return pos
+	}
+	end := pos
+	for end < len(text) && text[end] < 0x80 && asciiClass[text[end]]&cURL != 0 {
+		end++
+	}
+	for end > pos && strings.IndexByte(".,;:!?]'\"", text[end-1]) >= 0 {
+		end--
+	}
+	return end
+}
+
+func urlValue(scheme, host, path string) string {
+	return strings.ToLower(scheme) + host + path
+}
+
+// bareDomain looks for a domain around the dot at text[dot:dot+dotLen] (example.com,
+// baidu点com, .com/thread-1.html).
+func (d *Detector) bareDomain(text string, dot, dotLen int) (candidate, bool) {
+	// Label before the dot, and further labels back to the start of the host.
+	lo := dot
+	for lo > 0 && (hostByte(text[lo-1]) || text[lo-1] == '.') && dot-lo < 253 {
+		lo--
+	}
+	for lo < dot && (text[lo] == '.' || text[lo] == '-') {
+		lo++
+	}
+	if lo > 0 && text[lo-1] < 0x80 && (text[lo-1] == '@' || text[lo-1] == '/') {
+		return candidate{}, false // part of an e-mail or a URL handled elsewhere
+	}
+	// The rest of the host after the dot.
+	hs := dot + dotLen
+	he := hs
+	for he < len(text) && (hostByte(text[he]) || text[he] == '.' && text[dot] == '.') {
+		he++
+	}
+	for he > hs && (text[he-1] == '.' || text[he-1] == '-') {
+		he--
+	}
+	if he == hs {
+		return candidate{}, false
+	}
+	tldStart := strings.LastIndexByte(text[hs:he], '.') + 1 + hs
+	tld := strings.ToLower(text[tldStart:he])
+	for i := 0; i < len(tld); i++ {
+		if tld[i] < 'a' || tld[i] > 'z' {
+			return candidate{}, false
+		}
+	}
+	if len(tld) < 2 {
+		return candidate{}, false
+	}
+	strong, weak := strongTLDs[tld], weakTLDs[tld]
+	if !strong && !weak {
+		return candidate{}, false
+	}
+	end := scanPath(text, he)
+	hasPath := end-he >= 3 && text[he] == '/'
+	hasWWW := hasPrefixFoldASCII(text[lo:], "www.")
+	switch {
+	case lo == dot: // no label before the dot: only ".com/path" fragments
+		if !strong || !hasPath || text[dot] != '.' {
+			return candidate{}, false
+		}
+	case weak && !hasPath && !hasWWW:
+		return candidate{}, false
+	case text[dot] != '.' && !strong:
+		return candidate{}, false
+	}
+	if lo < dot && !labelHasLetterOrLong(text[lo:dot]) {
+		return candidate{}, false // 1.com, 3.cn: numbers, not hosts
+	}
+	host := strings.ToLower(text[lo:dot]) + "." + strings.ToLower(text[hs:he])
+	if d.own(host) {
+		return candidate{start: lo, end: end, prio: prioOwn}, true
+	}
+	if lo == dot {
+		host = strings.ToLower(text[hs:he])
+		return candidate{start: dot, end: end, typ: moderation.ContactURL, value: "." + host + text[he:end], prio: prioWeb}, true
+	}
+	return candidate{start: lo, end: end, typ: moderation.ContactURL, value: host + text[he:end], prio: prioWeb}, true
+}
+
+// labelHasLetterOrLong accepts a host label with a letter, or an all-digit one of 4+ digits
+// (12306.cn), not a decimal number such as 1.com.
+func labelHasLetterOrLong(s string) bool {
+	i := strings.LastIndexByte(s, '.') + 1
+	l := s[i:]
+	for j := 0; j < len(l); j++ {
+		if asciiClass[l[j]]&cLetter != 0 {
+			return true
+		}
+	}
+	return len(l) >= 4
+}
+
+func hasPrefixFoldASCII(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// isTaoDelim reports the characters that frame a 淘口令 code: currency signs and key emoji.
+func isTaoDelim(r rune) bool {
+	switch r {
+	case '$', '￥', '¥', '€', '£', '₤', '₳', '¢', '₴', '₰', '₵', '₲', '₪', '₹', '₽', '₭', '₮', '₦', '₱', '₸', '₩', '₫', '₣',
+		'🔑', '🔐', '🗝':
+		return true
+	}
+	return r >= 0x80 && r < 0x10000 && unicode.Is(unicode.Sc, r)
+}
+
+// taoCode finds a 淘口令 code framed by currency signs (￥AbCd1234￥) at text[i].
+func taoCode(text string, i int) (candidate, bool) {
+	_, sz := utf8.DecodeRuneInString(text[i:])
+	pos := i + sz
+	var buf [16]byte
+	n := 0
+	letters, digits, upper, lower := 0, 0, 0, 0
+	for pos < len(text) && n < 16 {
+		r, rs := utf8.DecodeRuneInString(text[pos:])
+		var c rune
+		switch {
+		case r < 0x80 && asciiClass[r]&(cLetter|cDigit) != 0:
+			c = r
+		case r >= 0xFF10 && r <= 0xFF19 || r >= 0xFF21 && r <= 0xFF3A || r >= 0xFF41 && r <= 0xFF5A:
+			c = r - 0xFEE0
+		default:
+			c = -1
+		}
+		if c < 0 {
+			break
+		}
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c >= 'A' && c <= 'Z':
+			upper++
+			letters++
+		default:
+			lower++
+			letters++
+		}
+		buf[n] = byte(c)
+		n++
+		pos += rs
+	}
+	if n < 8 || n > 14 || pos >= len(text) {
+		return candidate{}, false
+	}
+	r, rs := utf8.DecodeRuneInString(text[pos:])
+	if !isTaoDelim(r) {
+		return candidate{}, false
+	}
+	if letters == 0 || digits == 0 && (upper == 0 || lower == 0) {
+		return candidate{}, false
+	}
+	return candidate{start: i, end: pos + rs, typ: moderation.ContactTaoToken, value: string(buf[:n]), prio: prioTao}, true
+}

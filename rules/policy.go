@@ -1,0 +1,212 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/trustd/trustd/moderation"
+)
+
+// categoryTarget is the dictionary category of words that address a person (你, you, ur …). Its
+// hits are not reported; they turn nearby hits of the policy's target categories into abuse.
+const categoryTarget = "target"
+
+// Policy maps findings to decisions. It is compiled from policy files.
+type Policy struct {
+	cat        map[string]map[moderation.Scene]moderation.Decision // scene "" = every scene
+	contact    map[string][]moderation.Label
+	combos     []combo
+	targetCats map[string]bool
+	targetDec  moderation.Decision
+	window     int // bytes between a target word and a hit
+}
+
+type combo struct {
+	labels []moderation.Label
+	d      moderation.Decision
+}
+
+func compilePolicy(files []*File) (*Policy, error) {
+	p := &Policy{cat: map[string]map[moderation.Scene]moderation.Decision{}, contact: map[string][]moderation.Label{},
+		targetCats: map[string]bool{}, targetDec: moderation.Block, window: 12}
+	for _, f := range files {
+		for _, l := range f.Policy {
+			errf := func(format string, a ...any) error {
+				return &LineError{File: f.Name, Line: l.Line, Msg: fmt.Sprintf(format, a...)}
+			}
+			switch l.Verb {
+			case "category":
+				d := moderation.Decision(l.Args[1])
+				if !d.Valid() {
+					return nil, errf("unknown decision %q", l.Args[1])
+				}
+				scene := moderation.Scene(l.Opts["scene"])
+				if scene != "" && !scene.Valid() {
+					return nil, errf("unknown scene %q", scene)
+				}
+				if p.cat[l.Args[0]] == nil {
+					p.cat[l.Args[0]] = map[moderation.Scene]moderation.Decision{}
+				}
+				p.cat[l.Args[0]][scene] = d
+			case "contact":
+				for lb := range strings.SplitSeq(l.Args[1], ",") {
+					if !moderation.Label(lb).Valid() {
+						return nil, errf("unknown label %q", lb)
+					}
+					p.contact[l.Args[0]] = append(p.contact[l.Args[0]], moderation.Label(lb))
+				}
+			case "combo":
+				d := moderation.Decision(l.Args[1])
+				if !d.Valid() {
+					return nil, errf("unknown decision %q", l.Args[1])
+				}
+				var c combo
+				for lb := range strings.SplitSeq(l.Args[0], "+") {
+					if !moderation.Label(lb).Valid() {
+						return nil, errf("unknown label %q", lb)
+					}
+					c.labels = append(c.labels, moderation.Label(lb))
+				}
+				c.d = d
+				p.combos = append(p.combos, c)
+			case "target":
+				d := moderation.Decision(l.Args[1])
+				if !d.Valid() {
+					return nil, errf("unknown decision %q", l.Args[1])
+				}
+				for c := range strings.SplitSeq(l.Args[0], ",") {
+					p.targetCats[c] = true
+				}
+				p.targetDec = d
+				if w, ok := l.Opts["window"]; ok {
+					n, err := strconv.Atoi(w)
+					if err != nil || n < 0 {
+						return nil, errf("bad window %q", w)
+					}
+					p.window = n
+				}
+			}
+		}
+	}
+	return p, nil
+}
+
+// decision returns the policy decision for a category in a scene: the scene's entry, else the
+// category's default, else review (an unknown category is never silently passed).
+func (p *Policy) decision(cat string, scene moderation.Scene) (moderation.Decision, bool) {
+	m := p.cat[cat]
+	if d, ok := m[scene]; ok {
+		return d, true
+	}
+	if d, ok := m[""]; ok {
+		return d, true
+	}
+	return moderation.Review, false
+}
+
+type span struct {
+	start, end int
+	term       string
+}
+
+// targets returns the original spans of target-word matches.
+func (p *Policy) targets(ms []match) []span {
+	var out []span
+	for _, m := range ms {
+		if m.p.t.entry.Category == categoryTarget {
+			s, e := m.t.Span(m.a, m.b)
+			out = append(out, span{s, e, m.p.t.entry.Term})
+		}
+	}
+	return out
+}
+
+// aimed reports whether a target word sits within the window before or after [start, end).
+func (p *Policy) aimed(targets []span, start, end int) (string, bool) {
+	for _, t := range targets {
+		if t.end <= start && start-t.end <= p.window || t.start >= end && t.start-end <= p.window ||
+			t.start >= start && t.end <= end {
+			return t.term, true
+		}
+	}
+	return "", false
+}
+
+// Decide turns evidence into an outcome; every step is a line in Outcome.Reasons.
+func (s *Set) Decide(ev *moderation.Evidence) moderation.Outcome {
+	out := moderation.Outcome{Decision: moderation.Pass}
+	scene := moderation.Scene("")
+	if ev.Item != nil {
+		scene = ev.Item.Scene
+	}
+	labels := map[moderation.Label]bool{}
+	addLabel := func(l string) {
+		if moderation.Label(l).Valid() {
+			labels[moderation.Label(l)] = true
+		}
+	}
+	raise := func(d moderation.Decision, reason string) {
+		out.Decision = moderation.Max(out.Decision, d)
+		out.Reasons = append(out.Reasons, reason+" → "+string(d))
+	}
+	for _, h := range ev.Hits {
+		addLabel(h.Category)
+		e, ok := s.Entry(h.Dictionary, h.Term)
+		var d moderation.Decision
+		src := "policy"
+		switch {
+		case ok && e.Category != h.Category && h.Category == string(moderation.LabelAbuse) && s.policy.targetCats[e.Category]:
+			d, src = s.policy.targetDec, "policy target (aimed at a person)"
+		case ok && e.Action != "":
+			d, src = e.Action, "entry action"
+		default:
+			d, _ = s.policy.decision(h.Category, scene)
+		}
+		if ok {
+			addLabel(e.Category)
+			for _, l := range e.Also {
+				labels[l] = true
+			}
+		}
+		raise(d, fmt.Sprintf("%s hit %q [%s] in %s %d:%d (%s)", h.Category, h.Term, h.Dictionary, h.Field, h.Start, h.End, src))
+	}
+	for _, c := range ev.Contacts {
+		ls := s.policy.contact[c.Type]
+		if len(ls) == 0 {
+			ls = []moderation.Label{moderation.LabelContact}
+		}
+		d := moderation.Pass
+		for _, l := range ls {
+			labels[l] = true
+			ld, _ := s.policy.decision(string(l), scene)
+			d = moderation.Max(d, ld)
+		}
+		raise(d, fmt.Sprintf("%s contact in %s %d:%d (labels %v)", c.Type, c.Field, c.Start, c.End, ls))
+	}
+	for _, sig := range ev.Signals {
+		if sig.Label != "" {
+			labels[sig.Label] = true
+		}
+		raise(sig.Decision, "signal "+string(sig.Label)+": "+sig.Reason)
+	}
+	for _, c := range s.policy.combos {
+		if slices.ContainsFunc(c.labels, func(l moderation.Label) bool { return !labels[l] }) {
+			continue
+		}
+		names := make([]string, len(c.labels))
+		for i, l := range c.labels {
+			names[i] = string(l)
+		}
+		raise(c.d, "combination "+strings.Join(names, "+"))
+	}
+	for l := range labels {
+		out.Labels = append(out.Labels, l)
+	}
+	out.Labels = moderation.SortLabels(out.Labels)
+	if out.Labels == nil {
+		out.Labels = []moderation.Label{}
+	}
+	return out
+}

@@ -1,0 +1,424 @@
+package rules
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/trustd/trustd/moderation"
+	"github.com/trustd/trustd/moderation/text"
+	"github.com/trustd/trustd/moderation/text/detect"
+)
+
+// term is one compiled dictionary or allow entry.
+type term struct {
+	entry      Entry
+	dictionary string
+	allow      bool
+}
+
+// pattern is one normalised spelling of a term (a term has several when variants apply).
+type pattern struct {
+	t      *term
+	key    string
+	runs   []uint8
+	breaks []bool // breaks[k]: the spelling has a word boundary before unit k
+	units  int
+	latin  bool // some unit is Latin: boundary rules apply
+	first  bool // first unit is Latin
+	last   bool // last unit is Latin
+}
+
+// Set is one immutable, compiled snapshot of the rules. It implements moderation.Rules.
+type Set struct {
+	version  string
+	engine   Engine
+	files    []*File
+	dict     Matcher
+	dictPats [][]*pattern // by unique key index
+	allow    Matcher
+	allowPat [][]*pattern
+	entries  map[string]*term // dictionary + "\x00" + term
+	policy   *Policy
+	detector *detect.Detector
+	variants map[string][]string
+	dicts    map[string]int // dictionary → entries
+	onHit    func(dictionary, category string)
+}
+
+// CompileOptions tunes Compile. The zero value uses DefaultEngine and no hit callback.
+type CompileOptions struct {
+	// Engine selects the matcher; empty means DefaultEngine.
+	Engine Engine
+	// OnHit is called for every hit ScanText reports (metrics). Nil means none.
+	OnHit func(dictionary, category string)
+	// OwnDomains are the platform's own domains, passed to the contact detector.
+	OwnDomains []string
+}
+
+// Compile builds a Set from parsed files. Errors name the file and line.
+func Compile(files []*File, opt CompileOptions) (*Set, error) {
+	s := &Set{engine: cmp.Or(opt.Engine, DefaultEngine), files: files, entries: map[string]*term{},
+		variants: map[string][]string{}, dicts: map[string]int{}, onHit: opt.OnHit}
+	h := sha256.New()
+	var policyFiles []*File
+	for _, f := range files {
+		fmt.Fprintf(h, "%s\x00%d\x00", f.Name, len(f.Entries))
+		for _, e := range f.Entries {
+			fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%v\x00%v\x00%v\x00", e.Term, e.Category, e.Action, e.Match, e.Also, e.Categories, e.Scenes)
+		}
+		for k, v := range f.Variants {
+			fmt.Fprintf(h, "%s=%v\x00", k, v)
+		}
+		for _, p := range f.Policy {
+			fmt.Fprintf(h, "%s %v %v\x00", p.Verb, p.Args, p.Opts)
+		}
+		switch f.Kind {
+		case KindVariants:
+			for k, v := range f.Variants {
+				for _, sp := range v {
+					if !slices.Contains(s.variants[k], sp) {
+						s.variants[k] = append(s.variants[k], sp)
+					}
+				}
+			}
+		case KindPolicy:
+			policyFiles = append(policyFiles, f)
+		}
+	}
+	s.version = "r-" + hex.EncodeToString(h.Sum(nil))[:12]
+	pol, err := compilePolicy(policyFiles)
+	if err != nil {
+		return nil, err
+	}
+	s.policy = pol
+
+	dictKeys := map[string]int{}
+	allowKeys := map[string]int{}
+	var dictList, allowList []string
+	for _, f := range files {
+		if f.Kind != KindDictionary && f.Kind != KindAllow {
+			continue
+		}
+		for _, e := range f.Entries {
+			t := &term{entry: e, dictionary: f.ID, allow: f.Kind == KindAllow}
+			if !t.allow {
+				s.entries[f.ID+"\x00"+e.Term] = t
+				s.dicts[f.ID]++
+			}
+			pats := s.spellings(t)
+			if len(pats) == 0 {
+				return nil, &LineError{File: f.Name, Line: e.Line, Msg: fmt.Sprintf("term %q has no letters after normalisation", e.Term)}
+			}
+			for _, p := range pats {
+				if t.allow {
+					allowList, s.allowPat = addPattern(allowKeys, allowList, s.allowPat, p)
+				} else {
+					dictList, s.dictPats = addPattern(dictKeys, dictList, s.dictPats, p)
+				}
+			}
+		}
+	}
+	if s.dict, err = NewMatcher(s.engine, dictList); err != nil {
+		return nil, err
+	}
+	if s.allow, err = NewMatcher(s.engine, allowList); err != nil {
+		return nil, err
+	}
+	s.detector, err = detect.New(detect.Config{Variants: s.variants, OwnDomains: opt.OwnDomains})
+	if err != nil {
+		return nil, fmt.Errorf("build contact detector: %w", err)
+	}
+	return s, nil
+}
+
+func addPattern(keys map[string]int, list []string, groups [][]*pattern, p *pattern) ([]string, [][]*pattern) {
+	i, ok := keys[p.key]
+	if !ok {
+		i = len(list)
+		keys[p.key] = i
+		list = append(list, p.key)
+		groups = append(groups, nil)
+	}
+	groups[i] = append(groups[i], p)
+	return list, groups
+}
+
+// spellings returns the normalised spellings of a term: the term itself and, for every variant
+// canonical it contains, the term with each multi-character variant spelling in its place.
+func (s *Set) spellings(t *term) []*pattern {
+	var out []*pattern
+	seen := map[string]bool{}
+	add := func(str string) {
+		p := compilePattern(str)
+		if p == nil || seen[p.key] {
+			return
+		}
+		p.t = t
+		seen[p.key] = true
+		out = append(out, p)
+	}
+	add(t.entry.Term)
+	if t.allow {
+		return out
+	}
+	for canon, vs := range s.variants {
+		if !strings.Contains(t.entry.Term, canon) {
+			continue
+		}
+		for _, v := range vs {
+			if utf8.RuneCountInString(text.Normalize(v).Key) < 2 {
+				continue // a one-character spelling (微❤ → 微) would match far too much
+			}
+			add(strings.ReplaceAll(t.entry.Term, canon, v))
+		}
+	}
+	return out
+}
+
+func compilePattern(s string) *pattern {
+	n := text.Normalize(s)
+	if len(n.Units) == 0 {
+		return nil
+	}
+	p := &pattern{key: n.Key, units: len(n.Units), runs: make([]uint8, len(n.Units)), breaks: make([]bool, len(n.Units))}
+	for i, u := range n.Units {
+		p.runs[i] = uint8(min(u.Run, 255))
+		p.breaks[i] = i > 0 && u.Break != text.BreakNone
+		if u.Latin {
+			p.latin = true
+		}
+	}
+	p.first, p.last = n.Units[0].Latin, n.Units[len(n.Units)-1].Latin
+	return p
+}
+
+// Version identifies the snapshot: a hash of every file's content.
+func (s *Set) Version() string { return s.version }
+
+// Engine reports the matcher engine the set was compiled with.
+func (s *Set) Engine() Engine { return s.engine }
+
+// Files returns the parsed files the set was compiled from.
+func (s *Set) Files() []*File { return s.files }
+
+// Dictionaries returns the number of entries per dictionary.
+func (s *Set) Dictionaries() map[string]int { return maps(s.dicts) }
+
+// Variants returns the variant tables (canonical → spellings).
+func (s *Set) Variants() map[string][]string { return s.variants }
+
+func maps(m map[string]int) map[string]int {
+	out := make(map[string]int, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// runOK reports whether a text run r may stand for a term run t in a term of n units: equal
+// runs always; elongation (three or more) always; in terms of four or more units a longer run
+// (fuckk); in terms of five or more units any run (ashole for asshole).
+func runOK(r int, t uint8, n int) bool {
+	tt := int(t)
+	return r == tt || r >= 3 || (n >= 4 && r > tt) || n >= 5
+}
+
+// match is one validated occurrence of a pattern in a normalised text: units [a, b).
+type match struct {
+	t    *text.Text
+	p    *pattern
+	a, b int
+	why  string
+}
+
+// validate checks a raw key match [a, b) of p against the run and boundary rules and returns
+// the (possibly widened, for repeated tokens) unit range.
+func validate(n *text.Text, p *pattern, a, b int) (int, int, string, bool) {
+	for k := range p.units {
+		if !runOK(n.Units[a+k].Run, p.runs[k], p.units) {
+			return 0, 0, "", false
+		}
+	}
+	why := "substring"
+	if p.latin {
+		// Word pieces inside the match: a boundary the term does not have is only allowed
+		// when every piece is at most two letters (spaced-out letters: "f u c k", "sh it").
+		short := true
+		pieceStart := a
+		for k := a + 1; k <= b; k++ {
+			if k == b || n.Units[k].Break != text.BreakNone {
+				if k-pieceStart > 2 {
+					short = false
+				}
+				pieceStart = k
+			}
+		}
+		for k := 1; k < p.units; k++ {
+			if n.Units[a+k].Break != text.BreakNone && !p.breaks[k] && !short {
+				return 0, 0, "", false
+			}
+		}
+		if p.t.entry.Match == MatchWord {
+			why = "whole word"
+			// Repeated tokens ("sbsb", "fuckfuck") count as one word.
+			for p.first && a >= p.units && n.Units[a].Break == text.BreakNone && n.Units[a-1].Latin &&
+				n.Key[n.KeyOffset(a-p.units):n.KeyOffset(a)] == p.key {
+				a -= p.units
+				why = "whole word (repeated)"
+			}
+			for p.last && b+p.units <= len(n.Units) && b < len(n.Units) && n.Units[b].Break == text.BreakNone &&
+				n.Units[b].Latin && n.Key[n.KeyOffset(b):n.KeyOffset(b+p.units)] == p.key {
+				b += p.units
+				why = "whole word (repeated)"
+			}
+			if p.first && a > 0 && n.Units[a].Break == text.BreakNone && n.Units[a-1].Latin {
+				return 0, 0, "", false
+			}
+			if p.last && !wordEnd(n, b) {
+				// Plurals and third-person forms: "dicks", "bitches".
+				switch {
+				case n.Units[b].Rune == 's' && wordEnd(n, b+1):
+					b++
+				case n.Units[b].Rune == 'e' && b+1 < len(n.Units) && n.Units[b+1].Rune == 's' &&
+					n.Units[b+1].Break == text.BreakNone && wordEnd(n, b+2):
+					b += 2
+				default:
+					return 0, 0, "", false
+				}
+				why = "whole word (plural)"
+			}
+		}
+	}
+	return a, b, why, true
+}
+
+// find returns the validated matches of a matcher over a normalised text (and its alternative
+// leet reading).
+func find(m Matcher, groups [][]*pattern, n *text.Text) []match {
+	var out []match
+	for t := n; t != nil; t = t.Alt {
+		m.Find(t.Key, func(pi, start, end int) {
+			a, b := t.UnitAt(start), t.UnitAt(end)
+			if a < 0 || b < 0 || b <= a {
+				return
+			}
+			for _, p := range groups[pi] {
+				if a2, b2, why, ok := validate(t, p, a, b); ok {
+					out = append(out, match{t: t, p: p, a: a2, b: b2, why: why})
+				}
+			}
+		})
+	}
+	return out
+}
+
+// ScanText finds dictionary hits (after allowlists) and contacts in one field.
+func (s *Set) ScanText(scene moderation.Scene, field, txt string) ([]moderation.Hit, []moderation.Contact) {
+	hits, contacts, _ := s.scan(scene, field, txt, false)
+	return hits, contacts
+}
+
+// finding is one hit with the reason it fired, for Explain.
+type finding struct {
+	hit     moderation.Hit
+	why     string
+	allowed string // the allow phrase that suppressed it, if any
+}
+
+func (s *Set) scan(scene moderation.Scene, field, txt string, explain bool) ([]moderation.Hit, []moderation.Contact, []finding) {
+	n := text.Normalize(txt)
+	ms := find(s.dict, s.dictPats, n)
+	var allows []match
+	if len(ms) > 0 {
+		allows = find(s.allow, s.allowPat, n)
+	}
+	var hits []moderation.Hit
+	var found []finding
+	seen := map[[3]int]map[string]bool{}
+	targets := s.policy.targets(ms)
+	for _, m := range ms {
+		e := m.p.t.entry
+		start, end := m.t.Span(m.a, m.b)
+		cat := e.Category
+		if cat == categoryTarget {
+			continue
+		}
+		why := m.why
+		if tw, ok := s.policy.aimed(targets, start, end); ok && s.policy.targetCats[cat] {
+			why += "; aimed at a person (" + tw + ")"
+			cat = string(moderation.LabelAbuse)
+		}
+		allowed := ""
+		for _, al := range allows {
+			ae := al.p.t.entry
+			as, ae2 := al.t.Span(al.a, al.b)
+			if as <= start && end <= ae2 && inScope(ae, e.Category, scene) {
+				allowed = ae.Term
+				break
+			}
+		}
+		k := [3]int{start, end, 0}
+		if seen[k] == nil {
+			seen[k] = map[string]bool{}
+		}
+		id := m.p.t.dictionary + "\x00" + e.Term
+		if seen[k][id] {
+			continue
+		}
+		seen[k][id] = true
+		h := moderation.Hit{Field: field, Start: start, End: end, Text: txt[start:end], Term: e.Term,
+			Category: cat, Dictionary: m.p.t.dictionary}
+		if explain {
+			found = append(found, finding{hit: h, why: why, allowed: allowed})
+		}
+		if allowed != "" {
+			continue
+		}
+		hits = append(hits, h)
+		if s.onHit != nil {
+			s.onHit(h.Dictionary, h.Category)
+		}
+	}
+	slices.SortFunc(hits, func(a, b moderation.Hit) int {
+		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(a.End, b.End), strings.Compare(a.Term, b.Term))
+	})
+	contacts := s.detector.Contacts(field, txt)
+	if scene == moderation.SceneNote {
+		for _, h := range s.detector.AdLaw(field, txt) {
+			hits = append(hits, h)
+			if s.onHit != nil {
+				s.onHit(h.Dictionary, h.Category)
+			}
+		}
+	}
+	return hits, contacts, found
+}
+
+func inScope(e Entry, category string, scene moderation.Scene) bool {
+	if len(e.Categories) > 0 && !slices.Contains(e.Categories, category) {
+		return false
+	}
+	if len(e.Scenes) > 0 && !slices.Contains(e.Scenes, scene) {
+		return false
+	}
+	return true
+}
+
+// Entry returns the dictionary entry behind a hit, if the hit came from this set.
+func (s *Set) Entry(dictionary, term string) (Entry, bool) {
+	t, ok := s.entries[dictionary+"\x00"+term]
+	if !ok {
+		return Entry{}, false
+	}
+	return t.entry, true
+}
+
+// wordEnd reports whether a Latin word may end before unit b.
+func wordEnd(n *text.Text, b int) bool {
+	return b >= len(n.Units) || n.Units[b].Break != text.BreakNone || !n.Units[b].Latin
+}
