@@ -14,6 +14,9 @@ import (
 const (
 	// TypeModerate moderates one item; the payload is the item's JSON (DESIGN §3).
 	TypeModerate = "trustd:moderate"
+	// TypeBenchNoop does nothing; `trustd bench` uses it to measure the asynq ceiling (enqueue,
+	// dequeue, ack) on the same machine and Redis as the real workload.
+	TypeBenchNoop = "trustd:bench-noop"
 )
 
 // Queue names. Workers poll them with weighted (not strict) priority, so bulk work never
@@ -64,4 +67,9 @@ func DecodeModeratePayload(payload []byte) (*moderation.Item, error) {
 		return nil, fmt.Errorf("decode %s payload: %w: %w", TypeModerate, err, asynq.SkipRetry)
 	}
 	return it, nil
+}
+
+// NewBenchNoopTask returns a no-op task of about the size of a comment task.
+func NewBenchNoopTask(id string, payload []byte, q string) *asynq.Task {
+	return asynq.NewTask(TypeBenchNoop, payload, asynq.TaskID(id), asynq.Queue(q), asynq.MaxRetry(0))
 }

@@ -91,7 +91,10 @@ type submitOptions struct{ queue string }
 
 // Bulk submits to the bulk queue (backfills, re-moderation), which workers poll at a sixth of
 // the realtime queue's weight.
-func Bulk() SubmitOption { return func(o *submitOptions) { o.queue = QueueBulk } }
+func Bulk() SubmitOption { return ToQueue(QueueBulk) }
+
+// ToQueue submits to the named queue; workers must be configured to poll it.
+func ToQueue(name string) SubmitOption { return func(o *submitOptions) { o.queue = name } }
 
 // Submit validates it (filling defaults such as revision 1) and enqueues it for moderation.
 // It returns Rejected with an error naming the field for an invalid item, Duplicate when the
@@ -133,3 +136,9 @@ func (c *Client) Submit(ctx context.Context, it *moderation.Item, opts ...Submit
 
 // Close releases the client's resources. It does not close the Redis client.
 func (c *Client) Close() error { return c.aq.Close() }
+
+// Enqueue enqueues a task built by this package's catalog (bench and tools).
+func (c *Client) Enqueue(ctx context.Context, t *asynq.Task) error {
+	_, err := c.aq.EnqueueContext(ctx, t)
+	return err
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -31,6 +32,7 @@ type pattern struct {
 	latin  bool // some unit is Latin: boundary rules apply
 	first  bool // first unit is Latin
 	last   bool // last unit is Latin
+	censor int  // > 0: a vowel was dropped before this unit; the text must have noise there (f*ck)
 }
 
 // Set is one immutable, compiled snapshot of the rules. It implements moderation.Rules.
@@ -71,8 +73,8 @@ func Compile(files []*File, opt CompileOptions) (*Set, error) {
 		for _, e := range f.Entries {
 			fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%v\x00%v\x00%v\x00", e.Term, e.Category, e.Action, e.Match, e.Also, e.Categories, e.Scenes)
 		}
-		for k, v := range f.Variants {
-			fmt.Fprintf(h, "%s=%v\x00", k, v)
+		for _, k := range slices.Sorted(maps.Keys(f.Variants)) {
+			fmt.Fprintf(h, "%s=%v\x00", k, f.Variants[k])
 		}
 		for _, p := range f.Policy {
 			fmt.Fprintf(h, "%s %v %v\x00", p.Verb, p.Args, p.Opts)
@@ -166,6 +168,25 @@ func (s *Set) spellings(t *term) []*pattern {
 	if t.allow {
 		return out
 	}
+	// Censored spellings: one vowel of a Latin term of four or more letters replaced by a
+	// symbol ("f*ck", "sh!t" is leet, "b*tch"). The pattern drops the vowel and requires
+	// noise in its place.
+	if base := compilePattern(t.entry.Term); base != nil && base.latin && base.units >= 4 && !strings.Contains(t.entry.Term, " ") {
+		rs := []rune(base.key)
+		for k := 1; k < len(rs)-1; k++ {
+			if !strings.ContainsRune("aeiou", rs[k]) || base.runs[k] != 1 || rs[k-1] == rs[k+1] {
+				continue
+			}
+			key := string(rs[:k]) + string(rs[k+1:])
+			if seen[key] {
+				continue
+			}
+			p := &pattern{t: t, key: key, units: base.units - 1, latin: true, first: base.first, last: base.last, censor: k,
+				runs: append(slices.Clone(base.runs[:k]), base.runs[k+1:]...), breaks: append(slices.Clone(base.breaks[:k]), base.breaks[k+1:]...)}
+			seen[key] = true
+			out = append(out, p)
+		}
+	}
 	for canon, vs := range s.variants {
 		if !strings.Contains(t.entry.Term, canon) {
 			continue
@@ -207,18 +228,11 @@ func (s *Set) Engine() Engine { return s.engine }
 func (s *Set) Files() []*File { return s.files }
 
 // Dictionaries returns the number of entries per dictionary.
-func (s *Set) Dictionaries() map[string]int { return maps(s.dicts) }
+func (s *Set) Dictionaries() map[string]int { return maps.Clone(s.dicts) }
 
 // Variants returns the variant tables (canonical → spellings).
 func (s *Set) Variants() map[string][]string { return s.variants }
 
-func maps(m map[string]int) map[string]int {
-	out := make(map[string]int, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
 
 // runOK reports whether a text run r may stand for a term run t in a term of n units: equal
 // runs always; elongation (three or more) always; in terms of four or more units a longer run
@@ -258,10 +272,25 @@ func validate(n *text.Text, p *pattern, a, b int) (int, int, string, bool) {
 				pieceStart = k
 			}
 		}
+		// One split of a longer term into two pieces of two or more letters is also allowed
+		// ("bit ch", "blow job"); the whole-word check below still applies to the ends.
+		splits, minPiece, last := 0, p.units, a
 		for k := 1; k < p.units; k++ {
-			if n.Units[a+k].Break != text.BreakNone && !p.breaks[k] && !short {
-				return 0, 0, "", false
+			if brk := n.Units[a+k].Break; brk != text.BreakNone && !p.breaks[k] {
+				if brk == text.BreakSoft && !short && k != p.censor {
+					return 0, 0, "", false // "who're" is one word, not "whore"
+				}
+				splits++
+				minPiece = min(minPiece, a+k-last)
+				last = a + k
 			}
+		}
+		minPiece = min(minPiece, b-last)
+		if splits > 0 && !short && (splits > 1 || p.units < 4 || minPiece < 2 || p.t.entry.Match != MatchWord) {
+			return 0, 0, "", false
+		}
+		if p.censor > 0 && n.Units[a+p.censor].Break != text.BreakSoft {
+			return 0, 0, "", false
 		}
 		if p.t.entry.Match == MatchWord {
 			why = "whole word"
@@ -282,10 +311,10 @@ func validate(n *text.Text, p *pattern, a, b int) (int, int, string, bool) {
 			if p.last && !wordEnd(n, b) {
 				// Plurals and third-person forms: "dicks", "bitches".
 				switch {
-				case n.Units[b].Rune == 's' && wordEnd(n, b+1):
+				case n.Units[b].Rune == 's' && n.Units[b].Run == 1 && wordEnd(n, b+1):
 					b++
-				case n.Units[b].Rune == 'e' && b+1 < len(n.Units) && n.Units[b+1].Rune == 's' &&
-					n.Units[b+1].Break == text.BreakNone && wordEnd(n, b+2):
+				case n.Units[b].Rune == 'e' && n.Units[b].Run == 1 && b+1 < len(n.Units) && n.Units[b+1].Rune == 's' &&
+					n.Units[b+1].Run == 1 && n.Units[b+1].Break == text.BreakNone && wordEnd(n, b+2):
 					b += 2
 				default:
 					return 0, 0, "", false
@@ -422,3 +451,4 @@ func (s *Set) Entry(dictionary, term string) (Entry, bool) {
 func wordEnd(n *text.Text, b int) bool {
 	return b >= len(n.Units) || n.Units[b].Break != text.BreakNone || !n.Units[b].Latin
 }
+

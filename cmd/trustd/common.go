@@ -118,3 +118,5 @@ func newRegistry(role string) *prometheus.Registry {
 	reg.MustRegister(bi)
 	return reg
 }
+
+func runtimeProcs() int { return runtime.GOMAXPROCS(0) }

@@ -36,9 +36,11 @@ func commands() []command {
 		{"worker", "process moderation tasks from Redis and publish verdicts", runWorker},
 		{"api", "serve the HTTP API and the moderator page", runAPI},
 		{"submit", "enqueue items from JSON lines and report accepted/duplicate/rejected", runSubmit},
+		{"bench", "load-test the pipeline against a real Redis, with the asynq ceiling as baseline", runBench},
 		{"check", "moderate JSON lines from stdin in process (no Redis); one verdict per line", runCheck},
 		{"rules", "test the rules: run every rules file's examples", runRules},
 		{"eval", "score text cases (eval text) or image variants (eval images)", runEval},
+		{"bank", "manage image banks in Redis: define, add, remove, list, import", runBank},
 	}
 }
 

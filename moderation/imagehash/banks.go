@@ -30,6 +30,8 @@ type BanksConfig struct {
 	// Defs are banks to define at start when they are not defined yet. The seen bank always
 	// exists with default thresholds unless defined otherwise.
 	Defs []BankDef
+	// Load restricts which banks Start rebuilds and tails (trustd bank list). Nil means all.
+	Load []string
 	// Block is how long one tail read waits for new entries; it bounds how stale the bank
 	// definitions can get. Zero means 1s.
 	Block time.Duration
@@ -145,6 +147,9 @@ func (b *Banks) Start(ctx context.Context) error {
 		return err
 	}
 	for _, bk := range b.all() {
+		if b.cfg.Load != nil && !slices.Contains(b.cfg.Load, bk.def.Name) {
+			continue
+		}
 		if err := b.rebuild(ctx, bk); err != nil {
 			return err
 		}
@@ -228,8 +233,17 @@ func (b *Banks) applyDef(d BankDef) (created *Bank) {
 	return nb
 }
 
-// refreshDefs reads the definitions from Redis and returns nothing new; new banks are
-// created empty (their streams are read by the tailer from the start).
+// LoadDefs reads the bank definitions from Redis without loading any image: enough to add to
+// or remove from a bank (trustd bank add). Without Redis it does nothing.
+func (b *Banks) LoadDefs(ctx context.Context) error {
+	if b.cfg.Redis == nil {
+		return nil
+	}
+	return b.refreshDefs(ctx)
+}
+
+// refreshDefs reads the definitions from Redis; new banks are created empty (their streams
+// are read by the tailer from the start).
 func (b *Banks) refreshDefs(ctx context.Context) error {
 	m, err := b.cfg.Redis.HGetAll(ctx, b.defsKey()).Result()
 	if err != nil {
@@ -422,6 +436,9 @@ func (b *Banks) tailOnce(ctx context.Context) error {
 	b.mu.RLock()
 	var streams, ids []string
 	for _, n := range slices.Sorted(maps.Keys(b.banks)) {
+		if b.cfg.Load != nil && !slices.Contains(b.cfg.Load, n) {
+			continue
+		}
 		id, ok := b.lastID[n]
 		if !ok {
 			id = "0-0" // a bank defined after start: its whole stream

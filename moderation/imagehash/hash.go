@@ -52,7 +52,7 @@ type Fingerprint struct {
 	Dihedral [8]uint64
 	// DihedralD holds the dHashes of the same variants (index 0 is DHash).
 	DihedralD [8]uint64
-	Content  uint64
+	Content   uint64
 	// CropD and ContentD are the dHashes of the centre crop and the content block.
 	CropD, ContentD uint64
 	// HasContent reports whether Content was computed (a distinct content block was found).

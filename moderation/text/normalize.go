@@ -179,7 +179,7 @@ func classify(c rune) Class {
 		return ClassLatin
 	case c >= '0' && c <= '9':
 		return ClassDigit
-	case c == '$' || c == '@' || c == '!' || c == '|':
+	case c == '$' || c == '@' || c == '!' || c == '|' || c == '+':
 		return ClassLeet
 	case unicode.IsSpace(c):
 		return ClassSpace
@@ -229,6 +229,8 @@ func leet(r rune) (main, alt rune, ok bool) {
 		return 's', 's', true
 	case '7':
 		return 't', 'l', true
+	case '+':
+		return 't', 't', true
 	}
 	return 0, 0, false
 }
@@ -295,11 +297,13 @@ func resolveLeet(items []item) bool {
 			continue
 		}
 		j := i
-		latin, convertible := 0, true
+		latin, symbols, convertible := 0, 0, true
 		for j < len(items) && (items[j].class == ClassLatin || items[j].class == ClassDigit || items[j].class == ClassLeet) {
 			switch items[j].class {
 			case ClassLatin:
 				latin++
+			case ClassLeet:
+				symbols++
 			default:
 				if _, _, ok := leet(items[j].r); !ok {
 					convertible = false
@@ -307,12 +311,27 @@ func resolveLeet(items []item) bool {
 			}
 			j++
 		}
+		// "!" and "|" closing a token are punctuation ("asshole!"), not letters.
+		for j > i+1 && (items[j-1].r == '!' || items[j-1].r == '|') && items[j-1].class == ClassLeet {
+			items[j-1].class = ClassNoise
+			j--
+		}
+		// Digits alone read as letters only next to at least two letters ("45s" stays a number).
+		if symbols == 0 && latin < 2 {
+			convertible = false
+		}
 		// Trailing plain digits after a word ("shit1", "abc123") stay digits.
 		end := j
 		for end > i && items[end-1].class == ClassDigit {
 			end--
 		}
-		if end-i < 2 || latin < 2 || end == j {
+		pureWord := true
+		for k := i; k < end; k++ {
+			if items[k].class != ClassLatin {
+				pureWord = false
+			}
+		}
+		if end-i < 2 || latin < 2 || end == j || !pureWord {
 			end = j
 		}
 		for k := i; k < j; k++ {
@@ -365,7 +384,9 @@ func build(items []item, alt bool) *Text {
 				r &= 1<<altShift - 1
 			}
 		}
-		if n := len(t.Units); n > 0 && brk == BreakNone && t.Units[n-1].Rune == r {
+		// Collapse runs of one character: adjacent ones, and spaced-out single letters
+		// ("a_s_s"), but never the last letter of a word with the first of the next ("this shit").
+		if n := len(t.Units); n > 0 && t.Units[n-1].Rune == r && (brk == BreakNone || t.Units[n-1].Break != BreakNone) {
 			u := &t.Units[n-1]
 			u.Run++
 			u.End = it.end

@@ -1,8 +1,6 @@
 package detect
 
 import (
-	"unicode/utf8"
-
 	"github.com/trustd/trustd/moderation"
 )
 
@@ -107,9 +105,9 @@ func (d *Detector) AdLaw(field, text string) []moderation.Hit {
 		if b < 0x80 {
 			r = rune(b)
 		} else {
-			r, sz = utf8.DecodeRuneInString(text[i:])
+			r, sz = decodeRune(text, i)
 		}
-		alnum := r < 0x80 && asciiClass[r]&(cLetter|cDigit) != 0 || foldLetter(r) != 0
+		alnum := r < 0x80 && asciiClass[r]&(cLetter|cDigit) != 0 || r >= 0x80 && r < 0x3400 && isLetterish(r)
 		if (r >= 0x80 || !prevAlnum) && t.starts(r) && !(prevAlnum && alnum) {
 			m := t.walk(text, i, ms[:0])
 			if j := t.best(text, i, m); j >= 0 {

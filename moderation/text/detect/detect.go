@@ -135,9 +135,9 @@ func (d *Detector) Contacts(field, text string) []moderation.Contact {
 			i++
 			continue
 		}
-		r, sz := utf8.DecodeRuneInString(text[i:])
+		r, sz := decodeRune(text, i)
 		if r < 0x10000 && d.interest[r>>6]&(1<<(r&63)) == 0 {
-			prevAlnum = r >= 0xFF10 && r <= 0xFF5A && foldLetter(r) != 0
+			prevAlnum = r < 0x3400 && isLetterish(r)
 			i += sz
 			continue
 		}
@@ -165,11 +165,11 @@ func (d *Detector) Contacts(field, text string) []moderation.Contact {
 					cs = append(cs, c)
 				}
 			}
-			if !(prevAlnum && foldLetter(r) != 0) && d.ct.starts(r) {
+			if !(prevAlnum && isLetterish(r)) && d.ct.starts(r) {
 				cs = d.trigger(text, field, i, ms[:0], cs)
 			}
 		}
-		prevAlnum = foldLetter(r) != 0
+		prevAlnum = isLetterish(r)
 		i += sz
 	}
 	return resolve(field, text, cs)

@@ -143,6 +143,9 @@ func isNoise(r rune) bool {
 	if r < 0x80 {
 		return asciiClass[r]&(cNoise|cBreak) != 0
 	}
+	if r >= 0x3400 && r <= 0x9FFF || r >= 0xAC00 && r <= 0xD7A3 {
+		return false // CJK ideographs and Hangul
+	}
 	if DigitValue(r) >= 0 {
 		return false
 	}
@@ -175,7 +178,7 @@ func isSymbolNoise(r rune) bool {
 		}
 		return false
 	}
-	if DigitValue(r) >= 0 {
+	if r >= 0x3400 && r <= 0x9FFF || DigitValue(r) >= 0 {
 		return false
 	}
 	return unicode.Is(unicode.S, r) || r >= 0x1F000 && r <= 0x1FAFF
@@ -194,6 +197,9 @@ func fold(r rune) rune {
 	if d := DigitValue(r); d >= 0 {
 		return rune('0' + d)
 	}
+	if r < 0x10000 && foldable[r>>6]&(1<<(r&63)) == 0 {
+		return r
+	}
 	if a := foldLetter(r); a != 0 {
 		return a
 	}
@@ -201,6 +207,58 @@ func fold(r rune) rune {
 		return s
 	}
 	return r
+}
+
+// foldable marks the BMP runes that fold to something else (letters, homoglyphs, t2s), so
+// that fold skips the map lookups for every other rune.
+var foldable = func() []uint64 {
+	b := make([]uint64, 0x10000/64)
+	set := func(r rune) { b[r>>6] |= 1 << (r & 63) }
+	for r := rune(0xFF21); r <= 0xFF5A; r++ {
+		set(r)
+	}
+	for r := rune(0x24B6); r <= 0x24E9; r++ {
+		set(r)
+	}
+	for r := range homoglyphs {
+		set(r)
+	}
+	for r := range t2s {
+		set(r)
+	}
+	return b
+}()
+
+// isLetterish reports whether r is a letter in a Latin-looking style (full-width, enclosed,
+// styled, Cyrillic or Greek look-alike), without the table lookups of foldLetter.
+func isLetterish(r rune) bool {
+	switch {
+	case r < 0x80:
+		return asciiClass[r]&cLetter != 0
+	case r < 0x370:
+		return unicode.IsLetter(r)
+	case r < 0x530:
+		return true
+	case r >= 0xFF21 && r <= 0xFF5A:
+		return r <= 0xFF3A || r >= 0xFF41
+	case r >= 0x24B6 && r <= 0x24E9:
+		return true
+	case r >= 0x1D400 && r <= 0x1D6A3, r >= 0x1F130 && r <= 0x1F189, r >= 0x1F1E6 && r <= 0x1F1FF:
+		return true
+	}
+	return false
+}
+
+// decodeRune is utf8.DecodeRuneInString with a fast path for the three-byte sequences that
+// make up most Chinese text.
+func decodeRune(s string, i int) (rune, int) {
+	if i+2 < len(s) {
+		b0, b1, b2 := s[i], s[i+1], s[i+2]
+		if (b0 >= 0xE1 && b0 <= 0xEC || b0 == 0xEE || b0 == 0xEF) && b1&0xC0 == 0x80 && b2&0xC0 == 0x80 {
+			return rune(b0&0x0F)<<12 | rune(b1&0x3F)<<6 | rune(b2&0x3F), 3
+		}
+	}
+	return utf8.DecodeRuneInString(s[i:])
 }
 
 // foldLetter maps a styled or look-alike Latin letter to lower-case ASCII, or returns 0.

@@ -1,7 +1,7 @@
 package detect
 
 import (
-	"unicode/utf8"
+	"slices"
 )
 
 // kind is what a trie pattern means.
@@ -97,11 +97,16 @@ func (t *trie) add(p pattern) bool {
 }
 
 func (t *trie) child(n int32, r rune, create bool) int32 {
-	nd := &t.nodes[n]
-	for i, c := range nd.runes {
-		if c == r {
-			return nd.kids[i]
+	if n == 0 && r >= 0 && r < 0x80 && !create {
+		if k := t.rootASC[r]; k != 0 {
+			return k
 		}
+		return -1
+	}
+	nd := &t.nodes[n]
+	i, found := slices.BinarySearch(nd.runes, r)
+	if found {
+		return nd.kids[i]
 	}
 	if !create {
 		return -1
@@ -109,8 +114,8 @@ func (t *trie) child(n int32, r rune, create bool) int32 {
 	t.nodes = append(t.nodes, trieNode{})
 	k := int32(len(t.nodes) - 1)
 	nd = &t.nodes[n]
-	nd.runes = append(nd.runes, r)
-	nd.kids = append(nd.kids, k)
+	nd.runes = slices.Insert(nd.runes, i, r)
+	nd.kids = slices.Insert(nd.kids, i, k)
 	if n == 0 && r >= 0 && r < 0x80 {
 		t.rootASC[r] = k
 	}
@@ -124,13 +129,18 @@ func (t *trie) child(n int32, r rune, create bool) int32 {
 func (t *trie) finish() {
 	t.rootBMP = make([]uint64, 0x10000/64)
 	root := &t.nodes[0]
+	for _, c := range root.runes {
+		if c >= 0x80 && c < 0x10000 {
+			t.rootBMP[c>>6] |= 1 << (c & 63)
+		}
+	}
+	// Runes that fold to a root rune: letters and digits in other styles, traditional forms.
 	for r := rune(0x80); r < 0x10000; r++ {
-		fr := fold(r)
-		for _, c := range root.runes {
-			if c == fr {
-				t.rootBMP[r>>6] |= 1 << (r & 63)
-				break
-			}
+		if foldable[r>>6]&(1<<(r&63)) == 0 && DigitValue(r) < 0 {
+			continue
+		}
+		if _, ok := slices.BinarySearch(root.runes, fold(r)); ok {
+			t.rootBMP[r>>6] |= 1 << (r & 63)
 		}
 	}
 	for r := rune(0); r < 0x80; r++ {
@@ -161,7 +171,7 @@ func (t *trie) walk(text string, start int, out []tmatch) []tmatch {
 	pos := start
 	gaps := 0
 	for pos < len(text) {
-		r, sz := utf8.DecodeRuneInString(text[pos:])
+		r, sz := decodeRune(text, pos)
 		fr := fold(r)
 		if k := t.child(n, fr, false); k > 0 {
 			n, pos, gaps = k, pos+sz, 0

@@ -1,0 +1,446 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/trustd/trustd/moderation"
+	"github.com/trustd/trustd/queue"
+)
+
+const benchQueue = "bench"
+
+type benchOptions struct {
+	n, producers, concurrency int
+	rate                      float64
+	mix                       string
+	noop                      bool
+	drain                     time.Duration
+}
+
+// benchResult is one phase's measurements.
+type benchResult struct {
+	Phase        string  `json:"phase"`
+	Submitted    int     `json:"submitted"`
+	Verdicts     int     `json:"verdicts"`
+	Lost         int     `json:"lost"`
+	Duplicates   int     `json:"duplicates"`
+	Seconds      float64 `json:"seconds"`
+	PerSecond    float64 `json:"per_second"`
+	P50ms        float64 `json:"latency_p50_ms,omitempty"`
+	P90ms        float64 `json:"latency_p90_ms,omitempty"`
+	P99ms        float64 `json:"latency_p99_ms,omitempty"`
+	Maxms        float64 `json:"latency_max_ms,omitempty"`
+	ProcessCPU   float64 `json:"process_cpu_cores"`
+	RedisCPU     float64 `json:"redis_cpu_cores"`
+	RatioToNoop  float64 `json:"ratio_to_noop,omitempty"`
+	PayloadBytes int     `json:"avg_payload_bytes"`
+}
+
+func runBench(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "bench", "bench [flags]\n\nLoad-test the pipeline against a real Redis: submit a realistic mix at a fixed rate or as fast\nas possible to in-process workers, consume the verdict stream and report lost, duplicates,\nthroughput, enqueue→verdict latency and CPU. A no-op phase first measures the asynq ceiling on\nthe same machine, so the result is also reported as a ratio to it. Bench keys are removed after.")
+	var p procFlags
+	fs.StringVar(&p.redisURL, "redis", envOr(e, "TRUSTD_REDIS_URL", defaultRedisURL), "Redis URL (env TRUSTD_REDIS_URL)")
+	p.registerRules(fs, e)
+	var o benchOptions
+	fs.IntVar(&o.n, "n", 20000, "items per phase")
+	fs.Float64Var(&o.rate, "rate", 0, "items per second to submit (0: as fast as possible)")
+	fs.StringVar(&o.mix, "mix", "comments", "workload: comments (~200 B), notes (~1–2 KB) or mixed (80% comments)")
+	fs.BoolVar(&o.noop, "noop", true, "run the no-op phase first (the asynq ceiling)")
+	fs.IntVar(&o.producers, "producers", 4, "concurrent submitters")
+	fs.IntVar(&o.concurrency, "concurrency", 0, "worker concurrency (0: the worker default)")
+	fs.DurationVar(&o.drain, "drain-timeout", 2*time.Minute, "how long to wait for the last verdicts before counting the rest as lost")
+	jsonOut := fs.Bool("json", false, "print results as JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if o.n <= 0 || o.producers <= 0 || (o.mix != "comments" && o.mix != "notes" && o.mix != "mixed") {
+		return fmt.Errorf("%w: need --n > 0, --producers > 0 and --mix comments|notes|mixed", errUsage)
+	}
+	rdb, err := openRedis(ctx, p.redisURL)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	log := slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+	var results []benchResult
+	if o.noop {
+		r, err := benchNoop(ctx, rdb, o, log, e.Stderr)
+		if err != nil {
+			return fmt.Errorf("no-op phase: %w", err)
+		}
+		results = append(results, r)
+	}
+	r, err := benchPipeline(ctx, rdb, p.rulesDir, o, log, e.Stderr)
+	if err != nil {
+		return fmt.Errorf("pipeline phase: %w", err)
+	}
+	if o.noop && results[0].PerSecond > 0 {
+		r.RatioToNoop = r.PerSecond / results[0].PerSecond
+	}
+	results = append(results, r)
+	if *jsonOut {
+		enc := json.NewEncoder(e.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(results)
+	}
+	printBench(e.Stdout, results)
+	if r.Lost > 0 || r.Duplicates > 0 {
+		return fmt.Errorf("%d lost and %d duplicate verdicts", r.Lost, r.Duplicates)
+	}
+	return nil
+}
+
+func printBench(w io.Writer, rs []benchResult) {
+	fmt.Fprintf(w, "%-9s %9s %9s %5s %5s %8s %9s %8s %8s %8s %8s %6s %6s %7s\n",
+		"phase", "submitted", "verdicts", "lost", "dup", "seconds", "items/s", "p50ms", "p90ms", "p99ms", "maxms", "cpu", "redis", "ratio")
+	for _, r := range rs {
+		ratio := "-"
+		if r.RatioToNoop > 0 {
+			ratio = fmt.Sprintf("%.2f", r.RatioToNoop)
+		}
+		fmt.Fprintf(w, "%-9s %9d %9d %5d %5d %8.2f %9.0f %8.1f %8.1f %8.1f %8.1f %6.2f %6.2f %7s\n",
+			r.Phase, r.Submitted, r.Verdicts, r.Lost, r.Duplicates, r.Seconds, r.PerSecond, r.P50ms, r.P90ms, r.P99ms, r.Maxms,
+			r.ProcessCPU, r.RedisCPU, ratio)
+	}
+}
+
+// cpuMeter measures this process's and Redis's CPU time over a phase.
+type cpuMeter struct {
+	rdb          *redis.Client
+	wall         time.Time
+	proc, redisT float64
+}
+
+func processCPU() float64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+func redisCPU(ctx context.Context, rdb *redis.Client) float64 {
+	info, err := rdb.Info(ctx, "cpu").Result()
+	if err != nil {
+		return 0
+	}
+	var total float64
+	for _, line := range strings.Split(info, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if ok && (k == "used_cpu_sys" || k == "used_cpu_user") {
+			f, _ := strconv.ParseFloat(v, 64)
+			total += f
+		}
+	}
+	return total
+}
+
+func startCPU(ctx context.Context, rdb *redis.Client) *cpuMeter {
+	return &cpuMeter{rdb: rdb, wall: time.Now(), proc: processCPU(), redisT: redisCPU(ctx, rdb)}
+}
+
+func (m *cpuMeter) stop(ctx context.Context) (procCores, redisCores float64) {
+	wall := time.Since(m.wall).Seconds()
+	return (processCPU() - m.proc) / wall, (redisCPU(ctx, m.rdb) - m.redisT) / wall
+}
+
+// pace returns a function that blocks until the next submission is due (rate 0: never).
+func pace(rate float64, start time.Time, next *atomic.Int64) func(ctx context.Context) {
+	return func(ctx context.Context) {
+		i := next.Add(1) - 1
+		if rate <= 0 {
+			return
+		}
+		due := start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+		if d := time.Until(due); d > 0 {
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case <-ctx.Done():
+			case <-t.C:
+			}
+		}
+	}
+}
+
+func benchNoop(ctx context.Context, rdb *redis.Client, o benchOptions, log *slog.Logger, progress io.Writer) (benchResult, error) {
+	var handled atomic.Int64
+	done := make(chan struct{})
+	n := int64(o.n)
+	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{
+		Concurrency: max(o.concurrency, 4*runtimeProcs()), Queues: map[string]int{benchQueue: 1},
+		TaskCheckInterval: 100 * time.Millisecond, Logger: queue.NewAsynqLogger(log), LogLevel: asynq.ErrorLevel,
+	})
+	mux := asynq.NewServeMux()
+	mux.HandleFunc(queue.TypeBenchNoop, func(context.Context, *asynq.Task) error {
+		if handled.Add(1) == n {
+			close(done)
+		}
+		return nil
+	})
+	if err := srv.Start(mux); err != nil {
+		return benchResult{}, err
+	}
+	defer srv.Shutdown()
+	client, err := queue.NewClient(queue.ClientConfig{Redis: rdb})
+	if err != nil {
+		return benchResult{}, err
+	}
+	defer client.Close()
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	gen := newItemGen(o.mix, 1)
+	payload, _ := json.Marshal(gen.item(0, run))
+	cpu := startCPU(ctx, rdb)
+	start := time.Now()
+	var next atomic.Int64
+	wait := pace(o.rate, start, &next)
+	err = produce(ctx, o, func(ctx context.Context, i int) error {
+		wait(ctx)
+		return client.Enqueue(ctx, queue.NewBenchNoopTask(fmt.Sprintf("noop-%s-%d", run, i), payload, benchQueue))
+	})
+	if err != nil {
+		return benchResult{}, err
+	}
+	fmt.Fprintf(progress, "bench: no-op phase: %d tasks enqueued, waiting for the workers…\n", o.n)
+	select {
+	case <-done:
+	case <-time.After(o.drain):
+	case <-ctx.Done():
+		return benchResult{}, ctx.Err()
+	}
+	el := time.Since(start).Seconds()
+	pc, rc := cpu.stop(ctx)
+	got := int(handled.Load())
+	return benchResult{Phase: "noop", Submitted: o.n, Verdicts: got, Lost: o.n - got, Seconds: el,
+		PerSecond: float64(got) / el, ProcessCPU: pc, RedisCPU: rc, PayloadBytes: len(payload)}, nil
+}
+
+// produce runs fn for 0..n-1 on o.producers goroutines and returns the first error.
+func produce(ctx context.Context, o benchOptions, fn func(ctx context.Context, i int) error) error {
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	errc := make(chan error, o.producers)
+	for range o.producers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= o.n || ctx.Err() != nil {
+					return
+				}
+				if err := fn(ctx, i); err != nil {
+					errc <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	return <-errc
+}
+
+func benchPipeline(ctx context.Context, rdb *redis.Client, rulesDir string, o benchOptions, log *slog.Logger, progress io.Writer) (benchResult, error) {
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	stream := "trustd:bench:verdicts:" + run
+	defer rdb.Del(context.WithoutCancel(ctx), stream)
+	st, err := buildStack(ctx, stackOptions{rulesDir: rulesDir, log: log})
+	if err != nil {
+		return benchResult{}, err
+	}
+	defer st.close()
+	pub, err := queue.NewPublisher(queue.PublisherConfig{Redis: rdb, Stream: stream, DedupWindow: time.Hour, VerdictTTL: time.Minute})
+	if err != nil {
+		return benchResult{}, err
+	}
+	w, err := queue.NewWorker(queue.WorkerConfig{Redis: rdb, Moderator: st.pipeline, Publisher: pub,
+		Concurrency: o.concurrency, Queues: map[string]int{benchQueue: 1}, Logger: log})
+	if err != nil {
+		return benchResult{}, err
+	}
+	if err := w.Start(); err != nil {
+		return benchResult{}, err
+	}
+	defer w.Shutdown()
+	client, err := queue.NewClient(queue.ClientConfig{Redis: rdb})
+	if err != nil {
+		return benchResult{}, err
+	}
+	defer client.Close()
+
+	sent := make([]int64, o.n) // unix nanos at submission, by item index
+	lat := make([]float64, 0, o.n)
+	seen := make([]bool, o.n)
+	events, dups := 0, 0
+	consumed := make(chan error, 1)
+	cctx, stopConsumer := context.WithCancel(ctx)
+	defer stopConsumer()
+	go func() {
+		last := "0"
+		deadline := time.Now().Add(24 * time.Hour)
+		for events-dups < o.n && time.Now().Before(deadline) {
+			res, err := rdb.XRead(cctx, &redis.XReadArgs{Streams: []string{stream, last}, Count: 1000, Block: 200 * time.Millisecond}).Result()
+			if errors.Is(err, redis.Nil) {
+				continue
+			}
+			if err != nil {
+				consumed <- err
+				return
+			}
+			for _, m := range res[0].Messages {
+				last = m.ID
+				ms, _ := strconv.ParseInt(m.ID[:strings.IndexByte(m.ID, '-')], 10, 64)
+				var v struct {
+					ContentID string `json:"content_id"`
+				}
+				raw, _ := m.Values["verdict"].(string)
+				if err := json.Unmarshal([]byte(raw), &v); err != nil {
+					consumed <- err
+					return
+				}
+				i, err := strconv.Atoi(v.ContentID[strings.LastIndexByte(v.ContentID, '-')+1:])
+				if err != nil || i < 0 || i >= o.n {
+					continue
+				}
+				events++
+				if seen[i] {
+					dups++
+					continue
+				}
+				seen[i] = true
+				lat = append(lat, float64(ms*1e6-atomic.LoadInt64(&sent[i]))/1e6)
+			}
+		}
+		consumed <- nil
+	}()
+
+	gen := newItemGen(o.mix, 2)
+	var bytesTotal atomic.Int64
+	cpu := startCPU(ctx, rdb)
+	start := time.Now()
+	var next atomic.Int64
+	wait := pace(o.rate, start, &next)
+	err = produce(ctx, o, func(ctx context.Context, i int) error {
+		it := gen.item(i, run)
+		bytesTotal.Add(int64(len(it.Title) + len(it.Body)))
+		wait(ctx)
+		atomic.StoreInt64(&sent[i], time.Now().UnixNano())
+		r, err := client.Submit(ctx, it, queue.ToQueue(benchQueue))
+		if err == nil && r != queue.Accepted {
+			err = fmt.Errorf("item %d %s", i, r)
+		}
+		return err
+	})
+	if err != nil {
+		return benchResult{}, err
+	}
+	fmt.Fprintf(progress, "bench: pipeline phase: %d items submitted in %.1fs, waiting for verdicts…\n", o.n, time.Since(start).Seconds())
+	var cerr error
+	timedOut := false
+	select {
+	case cerr = <-consumed:
+	case <-time.After(o.drain):
+		timedOut = true
+		stopConsumer()
+		<-consumed // the consumer has stopped: its counters are ours to read
+	case <-ctx.Done():
+		stopConsumer()
+		<-consumed
+		return benchResult{}, ctx.Err()
+	}
+	el := time.Since(start).Seconds()
+	pc, rc := cpu.stop(ctx)
+	if cerr != nil {
+		return benchResult{}, cerr
+	}
+	if timedOut {
+		fmt.Fprintf(progress, "bench: drain timeout after %v: counting missing verdicts as lost\n", o.drain)
+	}
+	got := len(lat)
+	slices.Sort(lat)
+	q := func(p float64) float64 {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
+	}
+	r := benchResult{Phase: "pipeline", Submitted: o.n, Verdicts: events, Lost: o.n - got, Duplicates: dups,
+		Seconds: el, PerSecond: float64(got) / el, P50ms: q(.5), P90ms: q(.9), P99ms: q(.99), Maxms: q(1),
+		ProcessCPU: pc, RedisCPU: rc, PayloadBytes: int(bytesTotal.Load() / int64(o.n))}
+	return r, nil
+}
+
+// itemGen makes a realistic, deterministic mix of notes and comments in Chinese and English,
+// about one in eight with a violation (profanity, contact, ad).
+type itemGen struct {
+	mix  string
+	seed uint64
+}
+
+func newItemGen(mix string, seed uint64) *itemGen { return &itemGen{mix: mix, seed: seed} }
+
+var (
+	benchZh = []string{"今天去了新开的咖啡店，环境很好，拿铁也不错。", "这款面霜用了两周，皮肤状态稳定了很多。",
+		"周末带孩子去公园野餐，天气特别好。", "分享一下我的通勤穿搭，简单又舒服。", "这家火锅店排队一个小时，味道还可以。",
+		"入手了新的相机镜头，拍人像很柔和。", "宿舍改造完成啦，花了不到五百块。", "求推荐适合油皮的防晒，谢谢姐妹们。"}
+	benchEn = []string{"Tried the new ramen place downtown, the broth was rich and the noodles were perfect.",
+		"My skincare routine for winter: gentle cleanser, serum, heavy moisturizer.",
+		"Weekend hike with friends, the view from the ridge was worth every step.",
+		"Does anyone know where to find this lamp? It would fit my living room.",
+		"Packed for a week in a carry-on, here is the list."}
+	benchBad = []string{"加我薇信 shop_88899 便宜出", "傻@逼 楼主", "you are a f*cking idiot", "私我拿低价，代购正品",
+		"call me 138 1234 5678", "全网最低价，戳主页"}
+)
+
+func (g *itemGen) item(i int, run string) *moderation.Item {
+	r := rand.New(rand.NewPCG(g.seed, uint64(i)))
+	scene := moderation.SceneComment
+	switch g.mix {
+	case "notes":
+		scene = moderation.SceneNote
+	case "mixed":
+		if r.IntN(5) == 0 {
+			scene = moderation.SceneNote
+		}
+	}
+	pick := func() string {
+		if r.IntN(3) == 0 {
+			return benchEn[r.IntN(len(benchEn))]
+		}
+		return benchZh[r.IntN(len(benchZh))]
+	}
+	var b strings.Builder
+	target := 200
+	if scene == moderation.SceneNote {
+		target = 1000 + r.IntN(1000)
+	}
+	for b.Len() < target {
+		b.WriteString(pick())
+		b.WriteByte(' ')
+	}
+	if r.IntN(8) == 0 {
+		b.WriteString(benchBad[r.IntN(len(benchBad))])
+	}
+	it := &moderation.Item{ID: fmt.Sprintf("bench-%s-%d", run, i), Scene: scene, AuthorID: fmt.Sprintf("u-%d", r.IntN(5000)),
+		SubmittedAt: time.Now().UTC(), Body: b.String()}
+	if scene == moderation.SceneNote {
+		it.Title = pick()
+	}
+	return it
+}
