@@ -35,6 +35,9 @@ type PublisherConfig struct {
 	// VerdictTTL is how long the latest verdict of an item stays available to
 	// GET /v1/items/{scene}/{id}/verdict. Zero means 24 h.
 	VerdictTTL time.Duration
+	// Webhooks, when set, receives every event before it is appended to the stream (see
+	// Publish). Nil means no webhooks.
+	Webhooks *Webhooks
 }
 
 // Publisher appends verdict events to the Redis Stream and keeps the latest verdict of each
@@ -98,6 +101,11 @@ return 1
 // Publish appends v to the verdict stream. For a verdict.created event it is idempotent per
 // item revision: it returns false, and writes nothing, when that revision's verdict.created
 // event was already published within DedupWindow. verdict.updated events are always appended.
+//
+// With Webhooks set, the event's delivery tasks are enqueued first (idempotently, keyed by
+// subscription and event_id), then the stream entry is written: a crash or error between the
+// two is retried by the caller and can duplicate a delivery (receivers deduplicate on
+// webhook-id) but never lose one.
 func (p *Publisher) Publish(ctx context.Context, v *moderation.Verdict) (bool, error) {
 	body, err := json.Marshal(v)
 	if err != nil {
@@ -106,6 +114,9 @@ func (p *Publisher) Publish(ctx context.Context, v *moderation.Verdict) (bool, e
 	created := "0"
 	if v.EventType == moderation.EventCreated {
 		created = "1"
+	}
+	if err := p.cfg.Webhooks.Fanout(ctx, v, body); err != nil {
+		return false, fmt.Errorf("publish verdict %s: %w", v.Key(), err)
 	}
 	k := []string{p.keys.published(v.Key()), p.cfg.Stream, p.keys.latest(v.Scene, v.ContentID)}
 	n, err := publishScript.Run(ctx, p.rdb, k,

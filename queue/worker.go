@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"runtime"
 	"time"
 
@@ -45,6 +46,9 @@ type WorkerConfig struct {
 	Publisher *Publisher
 	// Hooks run for each new verdict, in order, before it is published.
 	Hooks []VerdictHook
+	// Webhooks delivers webhook tasks. Nil, or no subscriptions, means this worker does not
+	// poll QueueWebhooks; otherwise it is added to Queues at weight 1 unless Queues names it.
+	Webhooks *Webhooks
 	// Concurrency is the number of tasks processed at once. Zero means 4 × GOMAXPROCS: text
 	// moderation is CPU-bound but images wait on the network.
 	Concurrency int
@@ -141,6 +145,10 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	if cfg.Queues == nil {
 		cfg.Queues = DefaultQueues()
 	}
+	if _, ok := cfg.Queues[QueueWebhooks]; cfg.Webhooks.Active() && !ok {
+		cfg.Queues = maps.Clone(cfg.Queues)
+		cfg.Queues[QueueWebhooks] = 1
+	}
 	if cfg.TaskCheckInterval == 0 {
 		cfg.TaskCheckInterval = 100 * time.Millisecond
 	}
@@ -163,6 +171,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 		Logger:            NewAsynqLogger(cfg.Logger),
 		LogLevel:          asynq.WarnLevel,
 		ErrorHandler:      asynq.ErrorHandlerFunc(w.logTaskError),
+		RetryDelayFunc:    w.retryDelay,
 	})
 	return w, nil
 }
@@ -171,6 +180,9 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 func (w *Worker) Handler() asynq.Handler {
 	mux := asynq.NewServeMux()
 	mux.HandleFunc(TypeModerate, w.processModerate)
+	if w.cfg.Webhooks.Active() {
+		mux.Handle(TypeWebhook, w.cfg.Webhooks)
+	}
 	return mux
 }
 
@@ -188,6 +200,15 @@ func (w *Worker) Stop() { w.srv.Stop() }
 // Shutdown waits up to ShutdownTimeout for in-flight tasks, then returns the rest to their
 // queues. It is safe to call more than once.
 func (w *Worker) Shutdown() { w.srv.Shutdown() }
+
+// retryDelay spaces webhook retries by the webhooks' backoff and everything else by asynq's
+// default.
+func (w *Worker) retryDelay(n int, err error, t *asynq.Task) time.Duration {
+	if t.Type() == TypeWebhook && w.cfg.Webhooks != nil {
+		return w.cfg.Webhooks.RetryDelay(n, err, t)
+	}
+	return asynq.DefaultRetryDelayFunc(n, err, t)
+}
 
 func (w *Worker) logTaskError(ctx context.Context, t *asynq.Task, err error) {
 	id, _ := asynq.GetTaskID(ctx)
