@@ -62,7 +62,7 @@ func (s Subscription) validate() error {
 		return fmt.Errorf("%w: subscription %s: %w", ErrWebhookConfig, s.ID, err)
 	}
 	for _, et := range s.EventTypes {
-		if et != string(moderation.EventCreated) && et != string(moderation.EventUpdated) {
+		if et != moderation.EventCreated && et != moderation.EventUpdated {
 			return fmt.Errorf("%w: subscription %s: unknown event type %q", ErrWebhookConfig, s.ID, et)
 		}
 	}
@@ -75,7 +75,7 @@ func (s Subscription) validate() error {
 }
 
 func (s *Subscription) wants(v *moderation.Verdict) bool {
-	return (len(s.EventTypes) == 0 || slices.Contains(s.EventTypes, string(v.EventType))) &&
+	return (len(s.EventTypes) == 0 || slices.Contains(s.EventTypes, v.EventType)) &&
 		(len(s.Scenes) == 0 || slices.Contains(s.Scenes, string(v.Scene)))
 }
 
@@ -257,7 +257,7 @@ func (w *Webhooks) Fanout(ctx context.Context, v *moderation.Verdict, body []byt
 			continue
 		}
 		t, err := NewWebhookTask(WebhookPayload{Subscription: s.ID, EventID: v.EventID,
-			EventType: string(v.EventType), Body: body}, len(w.cfg.Backoff))
+			EventType: v.EventType, Body: body}, len(w.cfg.Backoff))
 		if err != nil {
 			return err
 		}

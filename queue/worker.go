@@ -162,6 +162,16 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Registerer != nil {
+		slots := prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "trustd_worker_concurrency",
+			Help: "Tasks this worker processes at once (its configured concurrency).",
+		})
+		slots.Set(float64(cfg.Concurrency))
+		if err := cfg.Registerer.Register(slots); err != nil {
+			return nil, fmt.Errorf("register worker metrics: %w", err)
+		}
+	}
 	w := &Worker{cfg: cfg, m: m}
 	w.srv = asynq.NewServerFromRedisClient(cfg.Redis, asynq.Config{
 		Concurrency:       cfg.Concurrency,
@@ -174,6 +184,16 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 		RetryDelayFunc:    w.retryDelay,
 	})
 	return w, nil
+}
+
+// retryDelay retries a task whose worker died (its lease expired) after one second: the work
+// is not at fault and has already waited out the lease. Other failures back off as asynq does
+// by default (n⁴ + 15 s plus jitter).
+func retryDelay(n int, err error, t *asynq.Task) time.Duration {
+	if errors.Is(err, asynq.ErrLeaseExpired) {
+		return time.Second
+	}
+	return asynq.DefaultRetryDelayFunc(n, err, t)
 }
 
 // Handler returns the task handler, for embedding the worker's logic in another asynq server.

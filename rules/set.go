@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/trustd/trustd/moderation"
@@ -237,8 +238,8 @@ func (s *Set) Variants() map[string][]string { return s.variants }
 // runOK reports whether a text run r may stand for a term run t in a term of n units: equal
 // runs always; elongation (three or more) always; in terms of four or more units a longer run
 // (fuckk); in terms of five or more units any run (ashole for asshole).
-func runOK(r int, t uint8, n int) bool {
-	tt := int(t)
+func runOK(r32 int32, t uint8, n int) bool {
+	r, tt := int(r32), int(t)
 	return r == tt || r >= 3 || (n >= 4 && r > tt) || n >= 5
 }
 
@@ -360,7 +361,9 @@ type finding struct {
 }
 
 func (s *Set) scan(scene moderation.Scene, field, txt string, explain bool) ([]moderation.Hit, []moderation.Contact, []finding) {
-	n := text.Normalize(txt)
+	tp := textPool.Get().(*text.Text)
+	defer textPool.Put(tp)
+	n := text.NormalizeTo(tp, txt)
 	ms := find(s.dict, s.dictPats, n)
 	var allows []match
 	if len(ms) > 0 {
@@ -427,6 +430,8 @@ func (s *Set) scan(scene moderation.Scene, field, txt string, explain bool) ([]m
 	}
 	return hits, contacts, found
 }
+
+var textPool = sync.Pool{New: func() any { return new(text.Text) }}
 
 func inScope(e Entry, category string, scene moderation.Scene) bool {
 	if len(e.Categories) > 0 && !slices.Contains(e.Categories, category) {

@@ -48,6 +48,9 @@ type SourceConfig struct {
 	Logger *slog.Logger
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
+	// OnReload is called after every reload attempt with the live version and the attempt's
+	// error (nil on success). Nil means no callback.
+	OnReload func(version string, err error)
 }
 
 // Source holds the live rules snapshot and reloads it when the directory or the overlay
@@ -200,6 +203,13 @@ func (s *Source) Reload(ctx context.Context) error {
 		s.lastErr.Store(&err)
 		s.m.failures.Inc()
 		s.cfg.Logger.Error("rules_reload_rejected", slog.String("error", err.Error()))
+		if s.cfg.OnReload != nil {
+			ver := ""
+			if cur := s.cur.Load(); cur != nil {
+				ver = cur.Version()
+			}
+			s.cfg.OnReload(ver, err)
+		}
 		return err
 	}
 	s.lastErr.Store(nil)
@@ -207,6 +217,9 @@ func (s *Source) Reload(ctx context.Context) error {
 	s.cur.Store(set)
 	s.m.lastSuccess.Set(float64(s.cfg.Now().UnixNano()) / 1e9)
 	s.cfg.Logger.Info("rules_loaded", slog.String("version", set.Version()), slog.String("engine", string(set.Engine())))
+	if s.cfg.OnReload != nil {
+		s.cfg.OnReload(set.Version(), nil)
+	}
 	return nil
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,6 +19,10 @@ func runAPI(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "api", "api [flags]\n\nServe the HTTP API (ingest, verdict lookup, /v1/check, review) and the moderator page.")
 	var p procFlags
 	p.register(fs, e, true)
+	var wf webhookFlags
+	wf.register(fs, e)
+	var rf reviewFlags
+	rf.register(fs, e, true)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -31,7 +36,8 @@ func runAPI(ctx context.Context, e *env, args []string) error {
 	}
 	defer rdb.Close()
 	reg := newRegistry("api")
-	st, err := buildStack(ctx, stackOptions{rulesDir: p.rulesDir, rdb: rdb, reg: reg, log: log})
+	st, err := buildStack(ctx, stackOptions{rulesDir: p.rulesDir, rdb: rdb, reg: reg, log: log, webhooks: wf,
+		review: reviewOptions{reviewFlags: rf}, serveAPI: true})
 	if err != nil {
 		return err
 	}
@@ -90,13 +96,18 @@ func newAPIHandler(rdb redis.UniversalClient, st *stack, reg prometheus.Register
 		return nil, err
 	}
 	st.closers = append(st.closers, func() { _ = client.Close() })
-	pub, err := queue.NewPublisher(queue.PublisherConfig{Redis: rdb})
+	api, err := queue.NewAPI(queue.APIConfig{Client: client, Publisher: st.publisher, Moderator: st.pipeline,
+		Authorize: st.authorize, Logger: log})
 	if err != nil {
 		return nil, err
 	}
-	api, err := queue.NewAPI(queue.APIConfig{Client: client, Publisher: pub, Moderator: st.pipeline, Logger: log})
+	// asynq's queue state is exported once per deployment, by the api (DESIGN §8).
+	qm, err := queue.NewQueueMetrics(queue.QueueMetricsConfig{Redis: rdb, Logger: log})
 	if err != nil {
 		return nil, err
+	}
+	if err := reg.Register(qm); err != nil {
+		return nil, fmt.Errorf("register queue metrics: %w", err)
 	}
 	mux := http.NewServeMux()
 	api.Register(mux)

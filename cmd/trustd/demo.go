@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/trustd/trustd/moderation"
+	"github.com/trustd/trustd/moderation/review"
 	"github.com/trustd/trustd/queue"
 )
 
@@ -57,7 +58,8 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	defer rdb.Close()
 	reg := newRegistry("demo")
-	st, err := buildStack(ctx, stackOptions{rulesDir: p.rulesDir, rdb: rdb, reg: reg, log: log})
+	st, err := buildStack(ctx, stackOptions{rulesDir: p.rulesDir, rdb: rdb, reg: reg, log: log, serveAPI: true,
+		review: reviewOptions{reviewFlags: reviewFlags{insecureCookies: true}, imageSources: "'self' http: https: data:"}})
 	if err != nil {
 		return err
 	}
@@ -111,6 +113,13 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.Stdout, "\nAll %d verdicts are on the stream %q.\n", len(items), queue.DefaultStream)
 	fmt.Fprintf(e.Stdout, "  API:        %s/v1/items  (POST an item; GET %s/v1/items/note/demo-note-3/verdict)\n", api, api)
+	if st.reviewAPI != nil {
+		login, err := st.reviewAPI.LoginURL(ctx, api, "demo", review.RoleAdmin, time.Hour)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stdout, "  Moderator:  %s  (one-time login link, valid for an hour)\n", login)
+	}
 	for _, l := range st.links {
 		fmt.Fprintf(e.Stdout, "  %-11s %s\n", l.name+":", strings.ReplaceAll(l.url, "{api}", api))
 	}
@@ -174,13 +183,12 @@ func printVerdicts(ctx context.Context, out io.Writer, rdb *redis.Client, n int,
 		for _, m := range res[0].Messages {
 			last = m.ID
 			seen++
-			raw, _ := m.Values["verdict"].(string)
 			if asJSON {
-				fmt.Fprintln(out, raw)
+				fmt.Fprintln(out, m.Values["verdict"])
 				continue
 			}
-			var v moderation.Verdict
-			if err := json.Unmarshal([]byte(raw), &v); err != nil {
+			v, err := decodeVerdict(m.Values["verdict"])
+			if err != nil {
 				return fmt.Errorf("stream entry %s: %w", m.ID, err)
 			}
 			fmt.Fprintln(out, summarize(&v))
@@ -226,4 +234,15 @@ func anyIfTaken(addr string) string {
 	}
 	ln.Close()
 	return addr
+}
+
+// decodeVerdict decodes a stream entry's verdict field.
+func decodeVerdict(raw any) (moderation.Verdict, error) {
+	var v moderation.Verdict
+	s, ok := raw.(string)
+	if !ok {
+		return v, fmt.Errorf("verdict field is %T, want string", raw)
+	}
+	err := json.Unmarshal([]byte(s), &v)
+	return v, err
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/trustd/trustd/moderation"
+	"github.com/trustd/trustd/moderation/review"
 	"github.com/trustd/trustd/queue"
 	"github.com/trustd/trustd/rules"
 )
@@ -21,10 +22,17 @@ type stack struct {
 	images   moderation.ImageChecker
 	pipeline *moderation.Pipeline
 	hooks    []queue.VerdictHook
+	webhooks *queue.Webhooks        // fan-out and delivery of webhooks; nil without Redis
 	routes   []func(*http.ServeMux) // extra API routes (review, banks)
 	links    []demoLink             // pages the demo prints ("{api}" is the API base URL)
 	ready    []readyCheck
 	closers  []func()
+
+	// With Redis only:
+	publisher *queue.Publisher          // the process's verdict publisher (stream + webhooks)
+	banker    review.ImageBanker        // adds a removed item's images to a deny bank; nil: off
+	reviewAPI *review.API               // the review API, when serving it
+	authorize func(*http.Request) error // ingest authorizer; nil: open ingest
 }
 
 // demoLink is a page worth opening, printed by the demo.
@@ -44,6 +52,15 @@ type stackOptions struct {
 	log           *slog.Logger
 	allowFileURLs bool
 	banksDir      string
+	webhooks      webhookFlags
+	review        reviewOptions
+	serveAPI      bool // the process serves the API (review routes, review loop)
+}
+
+// reviewOptions are the review settings of stackOptions.
+type reviewOptions struct {
+	reviewFlags
+	imageSources string
 }
 
 // openRules loads the rules from dir (or the embedded defaults when dir is empty), with the
@@ -73,6 +90,16 @@ func buildStack(ctx context.Context, o stackOptions) (*stack, error) {
 		return nil, err
 	}
 	s.rules = src
+	if err := openWebhooks(s, o); err != nil {
+		s.close()
+		return nil, err
+	}
+	if o.rdb != nil {
+		if err := openReview(ctx, s, o.rdb, o); err != nil {
+			s.close()
+			return nil, err
+		}
+	}
 	obs, err := moderation.NewStageMetrics(o.reg)
 	if err != nil {
 		s.close()

@@ -15,6 +15,10 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "worker", "worker [flags]\n\nProcess moderation tasks from Redis and publish verdicts to the verdict stream.\nSIGINT/SIGTERM drains: readiness off, no new tasks, in-flight tasks finish within --shutdown-timeout.")
 	var p procFlags
 	p.register(fs, e, false)
+	var wf webhookFlags
+	wf.register(fs, e)
+	var rf reviewFlags
+	rf.register(fs, e, false)
 	concurrency := fs.Int("concurrency", 0, "tasks processed at once (0: 4 × CPUs)")
 	shutdown := fs.Duration("shutdown-timeout", 25*time.Second, "how long in-flight tasks may run after SIGTERM before they are returned to the queue")
 	if err := parseFlags(fs, args); err != nil {
@@ -30,7 +34,8 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	}
 	defer rdb.Close()
 	reg := newRegistry("worker")
-	st, err := buildStack(ctx, stackOptions{rulesDir: p.rulesDir, rdb: rdb, reg: reg, log: log})
+	st, err := buildStack(ctx, stackOptions{rulesDir: p.rulesDir, rdb: rdb, reg: reg, log: log, webhooks: wf,
+		review: reviewOptions{reviewFlags: rf}})
 	if err != nil {
 		return err
 	}
@@ -57,15 +62,12 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 
 // newWorker builds the verdict publisher and the asynq worker around st's pipeline.
 func newWorker(rdb redis.UniversalClient, st *stack, reg prometheus.Registerer, log *slog.Logger, concurrency int, shutdown time.Duration) (*queue.Worker, error) {
-	pub, err := queue.NewPublisher(queue.PublisherConfig{Redis: rdb})
-	if err != nil {
-		return nil, err
-	}
 	return queue.NewWorker(queue.WorkerConfig{
 		Redis:           rdb,
 		Moderator:       st.pipeline,
-		Publisher:       pub,
+		Publisher:       st.publisher,
 		Hooks:           st.hooks,
+		Webhooks:        st.webhooks,
 		Concurrency:     concurrency,
 		ShutdownTimeout: shutdown,
 		Logger:          log,

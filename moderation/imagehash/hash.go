@@ -86,11 +86,11 @@ func FingerprintImage(img image.Image, orientation int) (Fingerprint, error) {
 		if err != nil {
 			return fp, err
 		}
-		dh, err := goimagehash.DifferenceHash(v)
+		dh, err := dhash(v)
 		if err != nil {
-			return fp, fmt.Errorf("dhash: %w", err)
+			return fp, err
 		}
-		fp.Dihedral[k], fp.DihedralD[k] = h, dh.GetHash()
+		fp.Dihedral[k], fp.DihedralD[k] = h, dh
 	}
 	fp.PHash, fp.DHash = fp.Dihedral[0], fp.DihedralD[0]
 	var err error
@@ -115,11 +115,20 @@ func phashD(img *image.RGBA) (uint64, uint64, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	d, err := goimagehash.DifferenceHash(img)
+	d, err := dhash(img)
+	return p, d, err
+}
+
+// dhash is goimagehash's difference hash of a hash-size image. It is given the 9×8 image the
+// hash compares, averaged here, so goimagehash does not resize (its resizer starts goroutines
+// and allocates per call).
+func dhash(img *image.RGBA) (uint64, error) {
+	small := areaScale(func(x, y int) uint32 { return uint32(img.Pix[y*img.Stride+4*x]) }, img.Bounds(), 9, 8)
+	d, err := goimagehash.DifferenceHash(small)
 	if err != nil {
-		return 0, 0, fmt.Errorf("dhash: %w", err)
+		return 0, fmt.Errorf("dhash: %w", err)
 	}
-	return p, d.GetHash(), nil
+	return d.GetHash(), nil
 }
 
 func phash(img *image.RGBA) (uint64, error) {
@@ -166,22 +175,23 @@ func boxGray(pix []uint8, stride, off, w, h, k int) *image.Gray {
 		}
 		return g
 	}
-	acc := make([]uint32, dw)
+	// Sum k source rows column by column (a tight sequential loop), then k columns.
+	cols := make([]uint32, dw*k)
 	n := uint32(k * k)
 	for y := range dh {
-		clear(acc)
+		clear(cols)
 		for yy := range k {
-			row := pix[off+(y*k+yy)*stride : off+(y*k+yy)*stride+dw*k]
-			for x := range dw {
-				var s uint32
-				for _, v := range row[x*k : x*k+k] {
-					s += uint32(v)
-				}
-				acc[x] += s
+			row := pix[off+(y*k+yy)*stride:][:dw*k]
+			for x, v := range row {
+				cols[x] += uint32(v)
 			}
 		}
 		out := g.Pix[y*dw : (y+1)*dw]
-		for x, s := range acc {
+		for x := range out {
+			var s uint32
+			for _, v := range cols[x*k : x*k+k] {
+				s += v
+			}
 			out[x] = uint8((s + n/2) / n)
 		}
 	}
@@ -256,11 +266,35 @@ func dihedral(src *image.RGBA, k int) *image.RGBA {
 	return out
 }
 
-// toHashSize scales region r of g to hashSide×hashSide (grey values in an RGBA image, the
-// type goimagehash reads fastest).
+// toHashSize reduces region r of g to hashSide×hashSide by area averaging (grey values in an
+// RGBA image, the type goimagehash reads fastest). The input is already at most workMax on a
+// side, so this reads a few tens of thousands of pixels.
 func toHashSize(g *image.Gray, r image.Rectangle) *image.RGBA {
-	dst := image.NewRGBA(image.Rect(0, 0, hashSide, hashSide))
-	draw.BiLinear.Scale(dst, dst.Bounds(), g, r, draw.Src, nil)
+	return areaScale(func(x, y int) uint32 { return uint32(g.Pix[g.PixOffset(x, y)]) }, r, hashSide, hashSide)
+}
+
+// areaScale averages the pixels of r (read through at) into w×h blocks.
+func areaScale(at func(x, y int) uint32, r image.Rectangle, w, h int) *image.RGBA {
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	rw, rh := r.Dx(), r.Dy()
+	for y := range h {
+		y0 := r.Min.Y + y*rh/h
+		y1 := max(r.Min.Y+(y+1)*rh/h, y0+1)
+		for x := range w {
+			x0 := r.Min.X + x*rw/w
+			x1 := max(r.Min.X+(x+1)*rw/w, x0+1)
+			var s uint32
+			for yy := y0; yy < y1; yy++ {
+				for xx := x0; xx < x1; xx++ {
+					s += at(xx, yy)
+				}
+			}
+			n := uint32((y1 - y0) * (x1 - x0))
+			v := uint8((s + n/2) / n)
+			p := dst.Pix[y*dst.Stride+4*x : y*dst.Stride+4*x+4 : y*dst.Stride+4*x+4]
+			p[0], p[1], p[2], p[3] = v, v, v, 255
+		}
+	}
 	return dst
 }
 

@@ -165,7 +165,7 @@ func (s *Store) decide(ctx context.Context, req DecideRequest, bulk bool) (*Deci
 	res, err := decideScript.Run(ctx, s.rdb,
 		[]string{s.itemKey(req.Key), s.leasesKey(), s.auditKey(), s.outboxKey(), s.outboxDueKey()},
 		s.p, req.Key, mode, req.Token, ms(now), strconv.Itoa(e.Round), string(recJSON), string(auditJSON),
-		rec.EventID, string(vJSON), newQueue, newPrio, s.cfg.AuditMaxLen).StringSlice()
+		rec.EventID, string(vJSON), newQueue, newPrio, s.cfg.AuditMaxLen, s.cfg.Retention.Milliseconds()).StringSlice()
 	if err != nil {
 		return nil, fmt.Errorf("decide %s: %w", req.Key, err)
 	}

@@ -31,7 +31,7 @@ end
 `
 
 // KEYS: item, queue, age, author, content. ARGV: key, queue, priority, score, created,
-// item JSON, verdict JSON, author history, round, appealed.
+// item JSON, verdict JSON, author history, round, appealed, retention ms.
 var submitScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'item', ARGV[6], 'verdict', ARGV[7], 'queue', ARGV[2], 'priority', ARGV[3],
@@ -43,7 +43,8 @@ redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
 local n = redis.call('ZCARD', KEYS[4])
 local cap = tonumber(ARGV[8])
 if n > cap then redis.call('ZREMRANGEBYRANK', KEYS[4], 0, n - cap - 1) end
-redis.call('SET', KEYS[5], ARGV[1])
+redis.call('SET', KEYS[5], ARGV[1], 'PX', ARGV[11])
+redis.call('PEXPIRE', KEYS[4], ARGV[11])
 return 1
 `)
 
@@ -101,7 +102,7 @@ return 'ok'
 // KEYS: item, leases, audit, outbox, outbox:due.
 // ARGV: 1 prefix, 2 key, 3 mode (lease|bulk), 4 token, 5 now, 6 round, 7 decision JSON,
 // 8 audit JSON, 9 event id, 10 verdict JSON (final) or ”, 11 new queue (” when final),
-// 12 new priority, 13 audit maxlen.
+// 12 new priority, 13 audit maxlen, 14 retention ms of decided items.
 // Returns {status, stored decision JSON or ”, audit id or ”}.
 var decideScript = redis.NewScript(leaseCheckLua + `
 local P, key, now = ARGV[1], ARGV[2], tonumber(ARGV[5])
@@ -120,6 +121,7 @@ end
 redis.call('ZREM', KEYS[2], key)
 if ARGV[11] == '' then
   redis.call('HSET', KEYS[1], 'state', 'decided', 'token', '', 'owner', '', 'until', '0', 'decision', ARGV[7])
+  redis.call('PEXPIRE', KEYS[1], ARGV[14])
   if ARGV[10] ~= '' then
     redis.call('HSET', KEYS[4], ARGV[9], ARGV[10])
     redis.call('ZADD', KEYS[5], now, ARGV[9])
@@ -146,6 +148,7 @@ if f[1] ~= 'decided' or f[2] == '1' then return {'open', 0} end
 local round = tonumber(f[3]) + 1
 local prio = tonumber(ARGV[4])
 local sc = string.format('%.0f', (99 - prio) * 1e13 + tonumber(ARGV[3]))
+redis.call('PERSIST', KEYS[1])
 redis.call('HSET', KEYS[1], 'state', 'pending', 'appealed', '1', 'round', round, 'queue', 'appeals',
   'priority', ARGV[4], 'score', sc, 'created', ARGV[3])
 redis.call('ZADD', P .. 'q:appeals', sc, key)

@@ -168,6 +168,10 @@ type Config struct {
 	LeaseTTL time.Duration
 	// AuditMaxLen caps the audit stream (approximately). Zero means 10,000,000 entries.
 	AuditMaxLen int64
+	// Retention is how long a decided item stays in the store (for the author history, the
+	// page and appeals without Lookup); the author and content indexes expire the same time
+	// after their last write. Zero means 30 days. Pending items never expire.
+	Retention time.Duration
 	// AuthorHistory is how many recent items per author are remembered. Zero means 50.
 	AuthorHistory int64
 	// Now returns the current time; lease expiry is judged by it. Nil means time.Now. All API
@@ -205,6 +209,9 @@ func NewStore(cfg Config) (*Store, error) {
 	}
 	if cfg.AuditMaxLen <= 0 {
 		cfg.AuditMaxLen = 10_000_000
+	}
+	if cfg.Retention <= 0 {
+		cfg.Retention = 30 * 24 * time.Hour
 	}
 	if cfg.AuthorHistory <= 0 {
 		cfg.AuthorHistory = 50
@@ -375,7 +382,7 @@ func (s *Store) put(ctx context.Context, it *moderation.Item, v *moderation.Verd
 	res, err := submitScript.Run(ctx, s.rdb,
 		[]string{s.itemKey(key), s.queueKey(queue), s.ageKey(queue), s.authorKey(v.AuthorID), s.contentKey(v.ContentID)},
 		key, queue, prio, score(prio, created), ms(created), string(itJSON), string(vJSON), s.cfg.AuthorHistory,
-		round, appealedFlag).Int()
+		round, appealedFlag, s.cfg.Retention.Milliseconds()).Int()
 	if err != nil {
 		return fmt.Errorf("submit %s: %w", key, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -85,7 +86,7 @@ type fixture struct {
 	reg   *prometheus.Registry
 }
 
-func newFixture(t *testing.T, mod func(*review.Config)) *fixture {
+func newFixture(t testing.TB, mod func(*review.Config)) *fixture {
 	t.Helper()
 	srv := redistest.Start(t)
 	f := &fixture{rdb: srv.Client(t), clock: newClock(), reg: prometheus.NewRegistry()}
@@ -95,6 +96,7 @@ func newFixture(t *testing.T, mod func(*review.Config)) *fixture {
 		Now:        f.clock.Now,
 		LeaseTTL:   time.Minute,
 		Registerer: f.reg,
+		Logger:     slog.New(slog.DiscardHandler),
 	}
 	if mod != nil {
 		mod(&cfg)
@@ -321,6 +323,10 @@ func TestSecondDecisionConflicts(t *testing.T) {
 			t.Errorf("stored decision (-want +got):\n%s", diff)
 		}
 	}
+	// Decided items expire after the retention (30 days by default); pending ones never do.
+	if ttl, err := f.rdb.PTTL(ctx, "trustd:review:item:"+key).Result(); err != nil || ttl < 29*24*time.Hour || ttl > 30*24*time.Hour {
+		t.Errorf("decided item TTL %v %v, want about 30 days", ttl, err)
+	}
 	res, err := f.store.Bulk(ctx, review.BulkRequest{Keys: []string{key}, Actor: "admin", Action: review.ActionApprove, Reason: "cleanup"})
 	if err != nil {
 		t.Fatal(err)
@@ -453,11 +459,11 @@ func TestFeedbackMoveEscalateAndOverturns(t *testing.T) {
 	var allows []allowCall
 	var banked []string
 	f := newFixture(t, func(c *review.Config) {
-		c.Allow = allowFunc(func(_ context.Context, term, category string, scene moderation.Scene, actor string) error {
+		c.Allow = review.AllowListerFunc(func(_ context.Context, term, category string, scene moderation.Scene, actor string) error {
 			allows = append(allows, allowCall{term, category, string(scene), actor})
 			return nil
 		})
-		c.Banks = bankFunc(func(_ context.Context, bank string, it *moderation.Item, _ *moderation.Verdict, actor string) error {
+		c.Banks = review.ImageBankerFunc(func(_ context.Context, bank string, it *moderation.Item, _ *moderation.Verdict, actor string) error {
 			banked = append(banked, bank+"/"+it.ID+"/"+actor)
 			return nil
 		})
@@ -553,23 +559,11 @@ func overturns(t *testing.T, reg *prometheus.Registry) prometheus.Collector {
 	return nil
 }
 
-type allowFunc func(ctx context.Context, term, category string, scene moderation.Scene, actor string) error
-
-func (f allowFunc) AddAllow(ctx context.Context, term, category string, scene moderation.Scene, actor string) error {
-	return f(ctx, term, category, scene, actor)
-}
-
-type bankFunc func(ctx context.Context, bank string, it *moderation.Item, v *moderation.Verdict, actor string) error
-
-func (f bankFunc) AddToBank(ctx context.Context, bank string, it *moderation.Item, v *moderation.Verdict, actor string) error {
-	return f(ctx, bank, it, v, actor)
-}
-
 func TestAppeals(t *testing.T) {
 	t.Parallel()
 	lookupCalls := 0
 	f := newFixture(t, func(c *review.Config) {
-		c.Lookup = lookupFunc(func(_ context.Context, k moderation.Key) (*moderation.Verdict, *moderation.Item, error) {
+		c.Lookup = review.VerdictLookupFunc(func(_ context.Context, k moderation.Key) (*moderation.Verdict, *moderation.Item, error) {
 			lookupCalls++
 			if k.ID != "auto-blocked" {
 				return nil, nil, nil
@@ -593,6 +587,9 @@ func TestAppeals(t *testing.T) {
 	}
 	if _, err := f.store.Appeal(ctx, review.AppealRequest{Key: mustKey(t, key), Actor: "service:app"}); !errors.Is(err, review.ErrAppealOpen) {
 		t.Fatalf("second appeal: %v, want ErrAppealOpen", err)
+	}
+	if ttl, _ := f.rdb.PTTL(ctx, "trustd:review:item:"+key).Result(); ttl != -1 {
+		t.Errorf("an appealed (pending) item expires in %v", ttl)
 	}
 	la, err := f.store.Claim(ctx, review.QueueAppeals, "bob")
 	if err != nil || la.Key != key {
@@ -631,12 +628,6 @@ func TestAppeals(t *testing.T) {
 	if diff := cmp.Diff(wantActs, acts); diff != "" {
 		t.Errorf("audit (-want +got):\n%s", diff)
 	}
-}
-
-type lookupFunc func(ctx context.Context, k moderation.Key) (*moderation.Verdict, *moderation.Item, error)
-
-func (f lookupFunc) LookupVerdict(ctx context.Context, k moderation.Key) (*moderation.Verdict, *moderation.Item, error) {
-	return f(ctx, k)
 }
 
 func mustKey(t *testing.T, s string) moderation.Key {

@@ -24,3 +24,12 @@ func BenchmarkNormalize(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkNormalizeTo(b *testing.B) {
+	var t Text
+	b.SetBytes(int64(len(benchNote)))
+	b.ReportAllocs()
+	for b.Loop() {
+		NormalizeTo(&t, benchNote)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -46,9 +47,9 @@ const (
 // from, how many identical adjacent characters were collapsed into it, and the boundary before it.
 type Unit struct {
 	Rune  rune
-	Start int // byte offset of the first original byte, inclusive
-	End   int // byte offset after the last original byte, exclusive
-	Run   int // number of identical adjacent characters collapsed into this unit (≥ 1)
+	Start int32 // byte offset of the first original byte, inclusive
+	End   int32 // byte offset after the last original byte, exclusive
+	Run   int32 // number of identical adjacent characters collapsed into this unit (≥ 1)
 	Break Break
 	Latin bool // Rune is an ASCII letter
 }
@@ -62,6 +63,11 @@ type Text struct {
 	// Alt is the same text with the alternative reading of ambiguous leetspeak (1, 7, ! and | read
 	// as "l" instead of "i"/"t"), or nil when the text has none.
 	Alt *Text
+
+	keyBuf []byte
+	items  []item
+	alt    *Text // kept for reuse by NormalizeTo
+	reused bool  // Key aliases keyBuf
 }
 
 // UnitAt returns the index of the unit that starts at byte offset off of Key, or -1 when off is
@@ -87,7 +93,7 @@ func (t *Text) KeyOffset(i int) int { return int(t.keyOff[i]) }
 
 // Span returns the original byte span covered by units [i, j).
 func (t *Text) Span(i, j int) (start, end int) {
-	return t.Units[i].Start, t.Units[j-1].End
+	return int(t.Units[i].Start), int(t.Units[j-1].End)
 }
 
 // String renders the normalised text for people and for idempotence checks: a space for every
@@ -114,8 +120,8 @@ func (t *Text) String() string {
 // item is one folded character before tokenisation.
 type item struct {
 	r          rune
+	start, end int32
 	class      Class
-	start, end int
 }
 
 const (
@@ -190,7 +196,7 @@ func classify(c rune) Class {
 }
 
 // foldSlow folds one original rune into zero or more items.
-func foldSlow(dst []item, r rune, start, end int) []item {
+func foldSlow(dst []item, r rune, start, end int32) []item {
 	switch {
 	case r >= 0x1F150 && r <= 0x1F169: // negative circled Latin capital letters 🅐
 		return append(dst, item{r: 'a' + r - 0x1F150, class: ClassLatin, start: start, end: end})
@@ -235,16 +241,25 @@ func leet(r rune) (main, alt rune, ok bool) {
 	return 0, 0, false
 }
 
-var itemPool = sync.Pool{New: func() any { s := make([]item, 0, 256); return &s }}
-
 // Normalize folds s in one pass: NFKD + diacritics stripped, case folded, full-width and styled
 // letters to ASCII, confusables to Latin, traditional to simplified Chinese, leetspeak inside
 // Latin tokens, noise removed and runs of one character collapsed. Every unit keeps the original
 // byte span it came from.
 func Normalize(s string) *Text {
+	t := normalizeTo(new(Text), s)
+	return t
+}
+
+// NormalizeTo is Normalize reusing the memory of t (which may be a zero Text). The result, its
+// Key and its Alt are valid only until t is passed to NormalizeTo again; use it for hot loops.
+func NormalizeTo(t *Text, s string) *Text {
+	t.reused = true
+	return normalizeTo(t, s)
+}
+
+func normalizeTo(t *Text, s string) *Text {
 	tableOnce.Do(initTables)
-	bp := itemPool.Get().(*[]item)
-	items := (*bp)[:0]
+	items := t.items[:0]
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -255,9 +270,9 @@ func Normalize(s string) *Text {
 			case c >= 'A' && c <= 'Z':
 				it = item{r: rune(c + 32), class: ClassLatin}
 			default:
-				it = item{r: rune(c), class: classify(rune(c))}
+				it = item{r: rune(c), class: asciiClass[c]}
 			}
-			it.start, it.end = i, i+1
+			it.start, it.end = int32(i), int32(i+1)
 			items = append(items, it)
 			i++
 			continue
@@ -266,23 +281,35 @@ func Normalize(s string) *Text {
 		if r < 0x10000 {
 			e := bmp[r]
 			if e != entryComplex {
-				items = append(items, item{r: rune(e & runeMask), class: Class(e >> classShift), start: i, end: i + sz})
+				items = append(items, item{r: rune(e & runeMask), class: Class(e >> classShift), start: int32(i), end: int32(i + sz)})
 				i += sz
 				continue
 			}
 		}
-		items = foldSlow(items, r, i, i+sz)
+		items = foldSlow(items, r, int32(i), int32(i+sz))
 		i += sz
 	}
+	t.items = items
 	ambiguous := resolveLeet(items)
-	t := build(items, false)
+	build(t, items, false)
+	t.Alt = nil
 	if ambiguous {
-		t.Alt = build(items, true)
+		if t.alt == nil {
+			t.alt = &Text{}
+		}
+		t.alt.reused = t.reused
+		build(t.alt, items, true)
+		t.Alt = t.alt
 	}
-	*bp = items
-	itemPool.Put(bp)
 	return t
 }
+
+var asciiClass = func() (c [utf8.RuneSelf]Class) {
+	for i := range c {
+		c[i] = classify(rune(i))
+	}
+	return c
+}()
 
 // resolveLeet decides, per Latin token (a maximal run of letters, digits and leet symbols), whether
 // leetspeak turns it into letters: the token must contain an ASCII letter and every character
@@ -319,6 +346,16 @@ func resolveLeet(items []item) bool {
 		// Digits alone read as letters only next to at least two letters ("45s" stays a number).
 		if symbols == 0 && latin < 2 {
 			convertible = false
+		}
+		if !convertible && symbols > 0 {
+			// The symbols are punctuation after all; they split the token, and each piece is
+			// decided on its own (so that normalising the output again gives the same result).
+			for k := i; k < j; k++ {
+				if items[k].class == ClassLeet {
+					items[k].class = ClassNoise
+				}
+			}
+			continue
 		}
 		// Trailing plain digits after a word ("shit1", "abc123") stay digits.
 		end := j
@@ -361,11 +398,16 @@ const altShift = 24
 
 func leetBit(a rune) rune { return a << altShift }
 
-func build(items []item, alt bool) *Text {
-	t := &Text{Units: make([]Unit, 0, len(items))}
-	var key []byte
+func build(t *Text, items []item, alt bool) {
+	units := t.Units[:0]
+	if cap(units) < len(items) {
+		units = make([]Unit, 0, len(items))
+	}
+	offs := t.keyOff[:0]
+	key := t.keyBuf[:0]
 	brk := BreakHard
-	for _, it := range items {
+	for i := range items {
+		it := &items[i]
 		switch it.class {
 		case ClassNoise, ClassLeet:
 			if brk == BreakNone {
@@ -386,19 +428,27 @@ func build(items []item, alt bool) *Text {
 		}
 		// Collapse runs of one character: adjacent ones, and spaced-out single letters
 		// ("a_s_s"), but never the last letter of a word with the first of the next ("this shit").
-		if n := len(t.Units); n > 0 && t.Units[n-1].Rune == r && (brk == BreakNone || t.Units[n-1].Break != BreakNone) {
-			u := &t.Units[n-1]
+		if n := len(units); n > 0 && units[n-1].Rune == r && (brk == BreakNone || units[n-1].Break != BreakNone) {
+			u := &units[n-1]
 			u.Run++
 			u.End = it.end
 			brk = BreakNone
 			continue
 		}
-		t.keyOff = append(t.keyOff, int32(len(key)))
-		key = utf8.AppendRune(key, r)
-		t.Units = append(t.Units, Unit{Rune: r, Start: it.start, End: it.end, Run: 1, Break: brk, Latin: r >= 'a' && r <= 'z'})
+		offs = append(offs, int32(len(key)))
+		if r < utf8.RuneSelf {
+			key = append(key, byte(r))
+		} else {
+			key = utf8.AppendRune(key, r)
+		}
+		units = append(units, Unit{Rune: r, Start: it.start, End: it.end, Run: 1, Break: brk, Latin: r >= 'a' && r <= 'z'})
 		brk = BreakNone
 	}
-	t.keyOff = append(t.keyOff, int32(len(key)))
-	t.Key = string(key)
-	return t
+	offs = append(offs, int32(len(key)))
+	t.Units, t.keyOff, t.keyBuf = units, offs, key
+	if t.reused && len(key) > 0 {
+		t.Key = unsafe.String(&key[0], len(key))
+	} else {
+		t.Key = string(key)
+	}
 }

@@ -178,3 +178,60 @@ func tail(path string) string {
 	}
 	return strings.Join(lines, " | ")
 }
+
+// Restartable is a redis-server process that can be stopped and started again on the same
+// port and directory, for fault tests (start it with "--appendonly", "yes" to keep data).
+type Restartable struct {
+	Server
+	bin, dir string
+	port     int
+	extra    []string
+	stop     func()
+}
+
+// StartRestartable starts a redis-server for t that Restart can stop and start again.
+func StartRestartable(t testing.TB, extra ...string) *Restartable {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatalf("redistest: restartable server needs redis-server on PATH: %v", err)
+	}
+	r := &Restartable{bin: bin, dir: t.TempDir(), extra: extra}
+	s, stop, err := StartProcess(bin, r.dir, extra...)
+	if err != nil {
+		t.Fatalf("redistest: %v", err)
+	}
+	r.Server, r.stop = *s, stop
+	_, portStr, _ := net.SplitHostPort(s.Addr)
+	r.port, _ = strconv.Atoi(portStr)
+	t.Cleanup(func() { r.stop() })
+	return r
+}
+
+// Restart stops the server gracefully (SIGINT: Redis flushes its AOF) and starts it again on
+// the same port with the same data directory, waiting until it answers PING.
+func (r *Restartable) Restart() error {
+	r.stop()
+	args := append([]string{"--port", strconv.Itoa(r.port)}, r.extra...)
+	// StartProcess picks a free port; here the port is fixed, so start directly.
+	cmd := exec.Command(r.bin, append([]string{"--bind", "127.0.0.1", "--save", "", "--dir", r.dir,
+		"--daemonize", "no", "--logfile", filepath.Join(r.dir, "redis.log")}, args...)...)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("restart redis-server: %w", err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	var once sync.Once
+	r.stop = func() {
+		once.Do(func() {
+			_ = cmd.Process.Signal(os.Interrupt)
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				_ = cmd.Process.Kill()
+				<-done
+			}
+		})
+	}
+	return waitReady(r.Addr, done)
+}

@@ -34,7 +34,7 @@ var adLawFixed = []string{
 	"顶级", "国家级", "世界级", "全球级", "宇宙级", "第1品牌", "第1大品牌", "销量冠军", "销冠", "之最",
 	"100%有效", "100%纯天然", "100%无副作用", "100%治愈", "100%根治", "百分百有效", "百分之百有效",
 	"百分之100有效", "包治百病", "万能药", "万能膏", "永不反弹", "史无前例", "独一无二", "绝无仅有",
-	"top1", "no1", "number1", "首选品牌", "全网最低",
+	"top1", "no1", "number1", "首选品牌", "全网最低", "全网最低价",
 }
 
 // adLawNotFollowed are words after 国家级 and 世界级 that make them a plain fact (国家级自然保护区,
@@ -98,7 +98,7 @@ func (d *Detector) AdLaw(field, text string) []moderation.Hit {
 	var ms [16]tmatch
 	prevAlnum := false
 	t := d.at
-	for i := 0; i < len(text); {
+	for i := 0; i < len(text) && len(hits) < MaxFindings; {
 		b := text[i]
 		var r rune
 		sz := 1

@@ -72,6 +72,13 @@ const (
 	prioOwn // an own-domain URL: reported as nothing, but hides what it covers
 )
 
+// MaxFindings caps what Contacts and AdLaw report for one field: a field with more findings
+// reports the first MaxFindings (in text order, among those found in roughly the first
+// 4×MaxFindings candidates). It bounds the verdict size and the work on hostile input.
+const MaxFindings = 100
+
+const maxCandidates = 4 * MaxFindings
+
 type candidate struct {
 	start, end int
 	typ, value string
@@ -85,8 +92,9 @@ func (d *Detector) Contacts(field, text string) []moderation.Contact {
 	var ms [16]tmatch
 	var run digitRun
 	prevAlnum := false
-	skip := 0 // digit runs already read end here
-	for i := 0; i < len(text); {
+	skip := 0    // digit runs already read end here
+	domSkip := 0 // hosts already read end here
+	for i := 0; i < len(text) && len(cs) < maxCandidates; {
 		b := text[i]
 		if b < 0x80 {
 			cl := asciiClass[b]
@@ -119,10 +127,14 @@ func (d *Detector) Contacts(field, text string) []moderation.Contact {
 					continue
 				}
 			case b == '.':
-				if c, ok := d.bareDomain(text, i, 1); ok {
-					cs = append(cs, c)
-					i, prevAlnum = c.end, false
-					continue
+				if i >= domSkip {
+					c, ok, next := d.bareDomain(text, i, 1)
+					if ok {
+						cs = append(cs, c)
+						i, prevAlnum = c.end, false
+						continue
+					}
+					domSkip = next
 				}
 			case b == '$':
 				if c, ok := taoCode(text, i); ok {
@@ -150,13 +162,19 @@ func (d *Detector) Contacts(field, text string) []moderation.Contact {
 				}
 			}
 		} else {
-			if isTaoDelim(r) {
-				if c, ok := taoCode(text, i); ok {
-					cs = append(cs, c)
+			if r < 0x3400 || r > 0x9FFF {
+				if isTaoDelim(r) {
+					if c, ok := taoCode(text, i); ok {
+						cs = append(cs, c)
+					}
 				}
-			}
-			if isDotRune(r) {
-				if c, ok := d.bareDomain(text, i, sz); ok {
+				if r == '．' || r == '。' || r == '｡' {
+					if c, ok, _ := d.bareDomain(text, i, sz); ok {
+						cs = append(cs, c)
+					}
+				}
+			} else if r == '点' {
+				if c, ok, _ := d.bareDomain(text, i, sz); ok {
 					cs = append(cs, c)
 				}
 			}
@@ -175,42 +193,64 @@ func (d *Detector) Contacts(field, text string) []moderation.Contact {
 	return resolve(field, text, cs)
 }
 
-// resolve drops overlapping candidates (higher priority, then longer, then earlier wins) and
-// turns the rest into Contacts in text order.
+// resolve drops overlapping candidates and turns the rest into Contacts in text order. A
+// higher priority wins; within one priority the earlier, then the longer candidate wins. It
+// runs in O(p·n log n) for p priority levels.
 func resolve(field, text string, cs []candidate) []moderation.Contact {
 	if len(cs) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(cs, func(a, b candidate) int {
+	slices.SortFunc(cs, func(a, b candidate) int {
 		if c := cmp.Compare(b.prio, a.prio); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(b.end-b.start, a.end-a.start); c != 0 {
+		if c := cmp.Compare(a.start, b.start); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.start, b.start)
+		return cmp.Compare(b.end, a.end)
 	})
-	kept := cs[:0:0]
-	for _, c := range cs {
-		if c.start < 0 || c.end > len(text) || c.start >= c.end {
-			continue
+	var kept, level, merged []candidate
+	for lo := 0; lo < len(cs); {
+		hi := lo
+		for hi < len(cs) && cs[hi].prio == cs[lo].prio {
+			hi++
 		}
-		ok := true
-		for _, k := range kept {
-			if c.start < k.end && k.start < c.end {
-				ok = false
-				break
+		level = level[:0]
+		j, lastEnd := 0, -1
+		for _, c := range cs[lo:hi] {
+			if c.start < 0 || c.end > len(text) || c.start >= c.end || c.start < lastEnd {
+				continue
+			}
+			for j < len(kept) && kept[j].end <= c.start {
+				j++
+			}
+			if j < len(kept) && kept[j].start < c.end {
+				continue
+			}
+			level = append(level, c)
+			lastEnd = c.end
+		}
+		merged = merged[:0]
+		a, b := 0, 0
+		for a < len(kept) || b < len(level) {
+			if b == len(level) || a < len(kept) && kept[a].start < level[b].start {
+				merged = append(merged, kept[a])
+				a++
+			} else {
+				merged = append(merged, level[b])
+				b++
 			}
 		}
-		if ok {
-			kept = append(kept, c)
-		}
+		kept, merged = merged, kept
+		lo = hi
 	}
-	slices.SortFunc(kept, func(a, b candidate) int { return cmp.Compare(a.start, b.start) })
 	var out []moderation.Contact
 	for _, k := range kept {
 		if k.prio == prioOwn {
 			continue
+		}
+		if len(out) == MaxFindings {
+			break
 		}
 		out = append(out, moderation.Contact{Field: field, Start: k.start, End: k.end, Text: text[k.start:k.end], Type: k.typ, Value: k.value})
 	}
@@ -320,6 +360,7 @@ func (d *Detector) attach(text, field string, start, pos int, ch kind, weak bool
 		lastTrigCJK = true
 	}
 	var ms [16]tmatch
+	chained := 0
 	for steps := 0; pos < len(text) && steps < 12; steps++ {
 		r, sz := utf8.DecodeRuneInString(text[pos:])
 		if r == ':' || r == '：' || r == '=' {
@@ -340,7 +381,8 @@ func (d *Detector) attach(text, field string, start, pos int, ch kind, weak bool
 		if weak {
 			break
 		}
-		if d.ct.starts(r) && !(r < 0x80 && prevIsLetter(text, pos)) {
+		if chained < 2 && d.ct.starts(r) && !(r < 0x80 && prevIsLetter(text, pos)) {
+			chained++
 			m := d.ct.walk(text, pos, ms[:0])
 			if j := d.ct.best(text, pos, m); j >= 0 {
 				p := &d.ct.pats[m[j].pat]

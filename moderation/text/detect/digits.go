@@ -45,7 +45,7 @@ func scanDigits(text string, i int, run *digitRun) {
 	pos := i
 	gap, visible := 0, false
 	for pos < len(text) {
-		r, sz := utf8.DecodeRuneInString(text[pos:])
+		r, sz := decodeRune(text, pos)
 		if v := DigitValue(r); v >= 0 {
 			if run.n == 0 || visible {
 				if run.groups < maxGroups {
@@ -171,6 +171,12 @@ func isLandline(s string) bool {
 	return false
 }
 
+// loveNumber reports the 520 / 1314 ("I love you forever") slang in a digit run.
+func loveNumber(s string) bool {
+	return strings.Contains(s, "5201314") || strings.Contains(s, "1314520") || strings.Count(s, "1314") >= 2 ||
+		strings.Count(s, "520") >= 2
+}
+
 // isDate accepts yyyymmdd between 1900 and 2099.
 func isDate(s string) bool {
 	if len(s) != 8 || !(s[:2] == "19" || s[:2] == "20") {
@@ -228,7 +234,8 @@ func asciiWord(text string, pos int) string {
 // negWords before a number mark it as an order, tracking, model or card number.
 var negWords = []string{
 	"订单", "单号", "运单", "快递", "物流", "编号", "序列号", "型号", "货号", "条码", "批号", "账单", "发票", "流水",
-	"交易", "工号", "学号", "身份证", "卡号", "邮编", "期限", "日期", "有效期", "生产", "价",
+	"交易", "工号", "学号", "身份证", "卡号", "邮编", "期限", "日期", "有效期", "生产", "价", "粉丝", "播放", "点赞",
+	"浏览", "阅读", "收藏", "评论", "关注", "库存", "销量", "验证码", "uid", "密码",
 	"訂單", "單號", "運單", "編號", "貨號", "價",
 	"order", "tracking", "invoice", "serial", "sku", "isbn", "ref", "no.", "#", "¥", "￥", "$", "€", "£",
 }
@@ -282,13 +289,11 @@ func attached(text string, start, end int) bool {
 // classifyRun decides what a digit run is, given the trigger channel that precedes it
 // (kNone for a bare number). spanStart is where the reported contact begins (the trigger).
 func (d *Detector) classifyRun(text, field string, run *digitRun, ch kind, spanStart int, out []candidate) []candidate {
+	if ch == kNone && run.n > 12 && run.groups > 1 {
+		return d.splitRun(text, field, run, out)
+	}
 	if run.n < 5 || run.n > maxRunDigits {
-		if ch == kNone && run.n > 12 && run.groups > 1 {
-			return d.splitRun(text, field, run, out)
-		}
-		if ch != kPhone || run.n < 5 {
-			return out
-		}
+		return out
 	}
 	s := run.digits()
 	if allSame(s) || unitAfter(text, run.end) {
@@ -328,12 +333,10 @@ func (d *Detector) classifyRun(text, field string, run *digitRun, ch kind, spanS
 		}
 		return out
 	}
-	// A bare number: no trigger in front of it.
-	if negBefore(text, run.start) {
-		return out
-	}
+	// A bare number: no trigger in front of it. The context check comes last: it is the
+	// expensive part and most numbers fail the shape checks first.
 	if m, ok := mobileValue(s); ok {
-		if !attachedLetter(text, run.start, run.end) {
+		if !attachedLetter(text, run.start, run.end) && !loveNumber(s) && !negBefore(text, run.start) {
 			return emit(moderation.ContactPhone, m, prioBare)
 		}
 		return out
@@ -341,13 +344,15 @@ func (d *Detector) classifyRun(text, field string, run *digitRun, ch kind, spanS
 	if run.han > 0 {
 		return out // Chinese numerals without a trigger: only a full mobile number counts
 	}
-	if isLandline(s) && !attachedLetter(text, run.start, run.end) && !monotone(s) && !dominated(s) {
+	if isLandline(s) && !attachedLetter(text, run.start, run.end) && !monotone(s) && !dominated(s) &&
+		!negBefore(text, run.start) {
 		return emit(moderation.ContactPhone, s, prioBare)
 	}
 	// Low confidence: a plain 8–10 digit number standing alone, shaped like a QQ number.
 	if run.plain && run.n >= 8 && run.n <= 10 && s[0] != '0' && !isDate(s) && !monotone(s) && !dominated(s) &&
-		!strings.Contains(s, "5201314") && !strings.Contains(s, "1314520") && !attached(text, run.start, run.end) &&
-		!(run.n == 10 && s[0] == '1') { // a Unix timestamp
+		!loveNumber(s) && !attached(text, run.start, run.end) &&
+		!(run.n == 10 && s[0] == '1') && // a Unix timestamp
+		!negBefore(text, run.start) {
 		return emit(moderation.ContactQQ, s, prioLow)
 	}
 	return out

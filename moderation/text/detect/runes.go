@@ -200,6 +200,13 @@ func fold(r rune) rune {
 	if r < 0x10000 && foldable[r>>6]&(1<<(r&63)) == 0 {
 		return r
 	}
+	if r >= 0xFF01 && r <= 0xFF5E { // full-width ASCII
+		r -= 0xFEE0
+		if r >= 'A' && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		return r
+	}
 	if a := foldLetter(r); a != 0 {
 		return a
 	}
@@ -214,7 +221,7 @@ func fold(r rune) rune {
 var foldable = func() []uint64 {
 	b := make([]uint64, 0x10000/64)
 	set := func(r rune) { b[r>>6] |= 1 << (r & 63) }
-	for r := rune(0xFF21); r <= 0xFF5A; r++ {
+	for r := rune(0xFF01); r <= 0xFF5E; r++ {
 		set(r)
 	}
 	for r := rune(0x24B6); r <= 0x24E9; r++ {

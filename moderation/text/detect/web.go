@@ -114,7 +114,7 @@ func (d *Detector) schemeURL(text string, i int) (candidate, bool) {
 		return candidate{}, false
 	}
 	he := hs
-	for he < len(text) && (hostByte(text[he]) || text[he] == '.') {
+	for he < len(text) && (hostByte(text[he]) || text[he] == '.') && he-hs < 253 {
 		he++
 	}
 	for he > hs && text[he-1] == '.' {
@@ -131,13 +131,16 @@ func (d *Detector) schemeURL(text string, i int) (candidate, bool) {
 	return candidate{start: i, end: end, typ: moderation.ContactURL, value: urlValue(text[i:hs], host, text[he:end]), prio: prioWeb}, true
 }
 
+// maxPath bounds the path read after a host, so that scanning stays linear.
+const maxPath = 2048
+
 // scanPath reads an optional :port, path, query and fragment after a host ending at pos.
 func scanPath(text string, pos int) int {
 	if pos >= len(text) || !(text[pos] == '/' || text[pos] == ':' || text[pos] == '?' || text[pos] == '#') {
 		return pos
 	}
 	end := pos
-	for end < len(text) && text[end] < 0x80 && asciiClass[text[end]]&cURL != 0 {
+	for end < len(text) && text[end] < 0x80 && asciiClass[text[end]]&cURL != 0 && end-pos < maxPath {
 		end++
 	}
 	for end > pos && strings.IndexByte(".,;:!?]'\"", text[end-1]) >= 0 {
@@ -152,7 +155,10 @@ func urlValue(scheme, host, path string) string {
 
 // bareDomain looks for a domain around the dot at text[dot:dot+dotLen] (example.com,
 // baidu点com, .com/thread-1.html).
-func (d *Detector) bareDomain(text string, dot, dotLen int) (candidate, bool) {
+//
+// It also returns how far the host after the dot extends: a later dot before that point
+// belongs to the same host and gives the same answer, so the caller skips it.
+func (d *Detector) bareDomain(text string, dot, dotLen int) (candidate, bool, int) {
 	// Label before the dot, and further labels back to the start of the host.
 	lo := dot
 	for lo > 0 && (hostByte(text[lo-1]) || text[lo-1] == '.') && dot-lo < 253 {
@@ -162,33 +168,37 @@ func (d *Detector) bareDomain(text string, dot, dotLen int) (candidate, bool) {
 		lo++
 	}
 	if lo > 0 && text[lo-1] < 0x80 && (text[lo-1] == '@' || text[lo-1] == '/') {
-		return candidate{}, false // part of an e-mail or a URL handled elsewhere
+		return candidate{}, false, dot + dotLen // part of an e-mail or a URL handled elsewhere
 	}
+	skipTo := dot + dotLen
 	// The rest of the host after the dot.
 	hs := dot + dotLen
 	he := hs
-	for he < len(text) && (hostByte(text[he]) || text[he] == '.' && text[dot] == '.') {
+	for he < len(text) && (hostByte(text[he]) || text[he] == '.' && text[dot] == '.') && he-hs < 253 {
 		he++
 	}
 	for he > hs && (text[he-1] == '.' || text[he-1] == '-') {
 		he--
 	}
+	if text[dot] == '.' {
+		skipTo = he
+	}
 	if he == hs {
-		return candidate{}, false
+		return candidate{}, false, skipTo
 	}
 	tldStart := strings.LastIndexByte(text[hs:he], '.') + 1 + hs
 	tld := strings.ToLower(text[tldStart:he])
 	for i := 0; i < len(tld); i++ {
 		if tld[i] < 'a' || tld[i] > 'z' {
-			return candidate{}, false
+			return candidate{}, false, skipTo
 		}
 	}
 	if len(tld) < 2 {
-		return candidate{}, false
+		return candidate{}, false, skipTo
 	}
 	strong, weak := strongTLDs[tld], weakTLDs[tld]
 	if !strong && !weak {
-		return candidate{}, false
+		return candidate{}, false, skipTo
 	}
 	end := scanPath(text, he)
 	hasPath := end-he >= 3 && text[he] == '/'
@@ -196,25 +206,25 @@ func (d *Detector) bareDomain(text string, dot, dotLen int) (candidate, bool) {
 	switch {
 	case lo == dot: // no label before the dot: only ".com/path" fragments
 		if !strong || !hasPath || text[dot] != '.' {
-			return candidate{}, false
+			return candidate{}, false, skipTo
 		}
 	case weak && !hasPath && !hasWWW:
-		return candidate{}, false
+		return candidate{}, false, skipTo
 	case text[dot] != '.' && !strong:
-		return candidate{}, false
+		return candidate{}, false, skipTo
 	}
 	if lo < dot && !labelHasLetterOrLong(text[lo:dot]) {
-		return candidate{}, false // 1.com, 3.cn: numbers, not hosts
+		return candidate{}, false, skipTo // 1.com, 3.cn: numbers, not hosts
 	}
 	host := strings.ToLower(text[lo:dot]) + "." + strings.ToLower(text[hs:he])
 	if d.own(host) {
-		return candidate{start: lo, end: end, prio: prioOwn}, true
+		return candidate{start: lo, end: end, prio: prioOwn}, true, end
 	}
 	if lo == dot {
 		host = strings.ToLower(text[hs:he])
-		return candidate{start: dot, end: end, typ: moderation.ContactURL, value: "." + host + text[he:end], prio: prioWeb}, true
+		return candidate{start: dot, end: end, typ: moderation.ContactURL, value: "." + host + text[he:end], prio: prioWeb}, true, end
 	}
-	return candidate{start: lo, end: end, typ: moderation.ContactURL, value: host + text[he:end], prio: prioWeb}, true
+	return candidate{start: lo, end: end, typ: moderation.ContactURL, value: host + text[he:end], prio: prioWeb}, true, end
 }
 
 // labelHasLetterOrLong accepts a host label with a letter, or an all-digit one of 4+ digits
