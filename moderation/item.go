@@ -177,7 +177,22 @@ func truncate(s string, n int) string {
 
 // DecodeItem decodes one JSON item, applies defaults and validates it. Unknown fields are
 // ignored (forward compatibility); a decode error is reported as a FieldError on "item".
+//
+// Input that is not valid UTF-8 is rejected rather than repaired: encoding/json would silently
+// replace bad bytes with U+FFFD, and the verdict's offsets would then describe text the
+// platform never sent.
 func DecodeItem(data []byte) (*Item, error) {
+	if !utf8.Valid(data) {
+		i := 0
+		for i < len(data) {
+			r, n := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			i += n
+		}
+		return nil, &FieldError{"item", fmt.Sprintf("not valid UTF-8 (first bad byte at offset %d)", i)}
+	}
 	var it Item
 	if err := json.Unmarshal(data, &it); err != nil {
 		var te *json.UnmarshalTypeError

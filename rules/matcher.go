@@ -78,17 +78,23 @@ func (n naive) Find(s string, fn func(pattern, start, end int)) {
 type cloudflare struct {
 	m        *cfahocorasick.Matcher
 	patterns []string
-	index    []int // position in m's dictionary → caller's pattern index
+	index    [][]int // position in m's dictionary → caller's pattern indices (duplicates share one)
 }
 
 func newCloudflare(patterns []string) Matcher {
 	c := &cloudflare{}
+	seen := map[string]int{}
 	for i, p := range patterns {
 		if p == "" {
 			continue
 		}
+		if j, ok := seen[p]; ok {
+			c.index[j] = append(c.index[j], i)
+			continue
+		}
+		seen[p] = len(c.patterns)
 		c.patterns = append(c.patterns, p)
-		c.index = append(c.index, i)
+		c.index = append(c.index, []int{i})
 	}
 	if len(c.patterns) == 0 {
 		return emptyMatcher{}
@@ -105,7 +111,9 @@ func (c *cloudflare) Find(s string, fn func(pattern, start, end int)) {
 			if j < 0 {
 				break
 			}
-			fn(c.index[i], off+j, off+j+len(pat))
+			for _, p := range c.index[i] {
+				fn(p, off+j, off+j+len(pat))
+			}
 			off += j + 1
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/trustd/trustd/moderation"
+	"github.com/trustd/trustd/moderation/text"
 )
 
 // categoryTarget is the dictionary category of words that address a person (你, you, ur …). Its
@@ -157,8 +158,8 @@ func (s *Set) Decide(ev *moderation.Evidence) moderation.Outcome {
 		var d moderation.Decision
 		src := "policy"
 		switch {
-		case ok && e.Category != h.Category && h.Category == string(moderation.LabelAbuse) && s.policy.targetCats[e.Category]:
-			d, src = s.policy.targetDec, "policy target (aimed at a person)"
+		case ok && s.policy.targetCats[e.Category] && s.aimed(ev.Item, h):
+			d, src = s.policy.targetDec, "policy target: aimed at a person"
 		case ok && e.Action != "":
 			d, src = e.Action, "entry action"
 		default:
@@ -209,4 +210,25 @@ func (s *Set) Decide(ev *moderation.Evidence) moderation.Outcome {
 		out.Labels = []moderation.Label{}
 	}
 	return out
+}
+
+// aimed reports whether a target word (你, you …) sits next to the hit in its field.
+func (s *Set) aimed(it *moderation.Item, h moderation.Hit) bool {
+	if it == nil {
+		return false
+	}
+	var field string
+	switch h.Field {
+	case "title":
+		field = it.Title
+	case "body":
+		field = it.Body
+	default:
+		return false
+	}
+	if h.End > len(field) || field[h.Start:h.End] != h.Text {
+		return false
+	}
+	_, ok := s.policy.aimed(s.policy.targets(find(s.dict, s.dictPats, text.Normalize(field))), h.Start, h.End)
+	return ok
 }

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
+	"runtime"
+	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/image/draw"
 )
@@ -92,4 +95,38 @@ func BenchmarkFingerprint(b *testing.B) {
 			}
 		})
 	}
+}
+
+// threadCPU returns the CPU time of the calling OS thread.
+func threadCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(1 /* RUSAGE_THREAD */, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkHashOverheadCPU compares the thread CPU time of decoding a 1080×1440 JPEG with that
+// of decoding and fingerprinting it, interleaved, so that load from other processes on a
+// shared machine affects both alike. It reports the ratio (target ≤ 1.15).
+func BenchmarkHashOverheadCPU(b *testing.B) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	j := photoJPEG(b, 1080, 1440)
+	var dec, both time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t := threadCPU()
+		if _, err := DecodeGuarded(j, 0, 0); err != nil {
+			b.Fatal(err)
+		}
+		t2 := threadCPU()
+		if _, err := FingerprintBytes(j); err != nil {
+			b.Fatal(err)
+		}
+		t3 := threadCPU()
+		dec += t2 - t
+		both += t3 - t2
+	}
+	b.ReportMetric(float64(dec.Nanoseconds())/float64(b.N), "decode-cpu-ns/op")
+	b.ReportMetric(float64(both.Nanoseconds())/float64(b.N), "decode+hash-cpu-ns/op")
+	b.ReportMetric(float64(both)/float64(dec), "ratio")
 }

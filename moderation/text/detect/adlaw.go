@@ -100,15 +100,34 @@ func (d *Detector) AdLaw(field, text string) []moderation.Hit {
 	t := d.at
 	for i := 0; i < len(text) && len(hits) < MaxFindings; {
 		b := text[i]
-		var r rune
 		sz := 1
+		walk := false
+		alnum := false
 		if b < 0x80 {
-			r = rune(b)
+			cl := asciiClass[b]
+			alnum = cl&(cLetter|cDigit) != 0
+			if !prevAlnum {
+				switch {
+				case cl&cLetter != 0:
+					walk = t.mayStartWord(text, i)
+				case cl&cDigit != 0:
+					walk = t.rootASC[b] != 0
+				}
+			}
 		} else {
+			var r rune
 			r, sz = decodeRune(text, i)
+			if r < 0x10000 {
+				walk = t.rootBMP[r>>6]&(1<<(r&63)) != 0
+			} else {
+				walk = t.starts(r)
+			}
+			if r < 0x3400 && isLetterish(r) {
+				alnum = true
+				walk = walk && !prevAlnum
+			}
 		}
-		alnum := r < 0x80 && asciiClass[r]&(cLetter|cDigit) != 0 || r >= 0x80 && r < 0x3400 && isLetterish(r)
-		if (r >= 0x80 || !prevAlnum) && t.starts(r) && !(prevAlnum && alnum) {
+		if walk {
 			m := t.walk(text, i, ms[:0])
 			if j := t.best(text, i, m); j >= 0 {
 				end := m[j].end

@@ -116,7 +116,7 @@ func (d *Detector) Contacts(field, text string) []moderation.Contact {
 							continue
 						}
 					}
-					if d.ct.rootASC[b|0x20] != 0 {
+					if d.ct.mayStartWord(text, i) {
 						cs = d.trigger(text, field, i, ms[:0], cs)
 					}
 				}

@@ -45,7 +45,16 @@ func scanDigits(text string, i int, run *digitRun) {
 	pos := i
 	gap, visible := 0, false
 	for pos < len(text) {
-		r, sz := decodeRune(text, pos)
+		var r rune
+		sz := 1
+		if b := text[pos]; b < 0x80 {
+			if b-'0' > 9 && asciiClass[b]&(cNoise|cBreak) == 0 {
+				break // a letter: the fast way out for ASCII text
+			}
+			r = rune(b)
+		} else {
+			r, sz = decodeRune(text, pos)
+		}
 		if v := DigitValue(r); v >= 0 {
 			if run.n == 0 || visible {
 				if run.groups < maxGroups {

@@ -46,6 +46,26 @@ type trie struct {
 	rootASC [128]int32
 	rootBMP []uint64 // raw BMP runes whose fold is a root rune
 	wild    []int32  // nodes reached through a wildcard edge
+	// bigram[a] has bit b set when a pattern starting with ASCII letter a continues with
+	// ASCII letter b; a word whose first two letters are not a bigram cannot match.
+	bigram [26]uint32
+}
+
+// mayStartWord reports whether a pattern may match at the ASCII letter text[i] (folded to
+// lower case) given the byte after it.
+func (t *trie) mayStartWord(text string, i int) bool {
+	a := text[i] | 0x20
+	if t.rootASC[a] == 0 {
+		return false
+	}
+	if i+1 >= len(text) {
+		return true
+	}
+	b := text[i+1]
+	if b >= 0x80 || asciiClass[b]&cLetter == 0 {
+		return true
+	}
+	return t.bigram[a-'a']&(1<<((b|0x20)-'a')) != 0
 }
 
 // maxGap is how many noise runes may separate two runes of a pattern (最·佳, 加❤V, 淘♂宝).
@@ -86,6 +106,9 @@ func (t *trie) add(p pattern) bool {
 		return false
 	}
 	p.latin0 = first < 0x80 && isAlnumASCII(byte(first))
+	if rs := []rune(foldString(p.word)); len(rs) >= 2 && rs[0] >= 'a' && rs[0] <= 'z' && rs[1] >= 'a' && rs[1] <= 'z' {
+		t.bigram[rs[0]-'a'] |= 1 << (rs[1] - 'a')
+	}
 	p.latin1 = last < 0x80 && isAlnumASCII(byte(last))
 	if t.nodes[n].term != 0 {
 		// Keep the first definition; later duplicates (variant tables repeating a built-in) are harmless.
@@ -221,4 +244,16 @@ func (t *trie) isWild(n int32) bool {
 
 func isAlnumASCII(b byte) bool {
 	return asciiClass[b&0x7F]&(cLetter|cDigit) != 0 && b < 0x80
+}
+
+// foldString folds every rune of s and drops noise, as add does for patterns.
+func foldString(s string) string {
+	rs := make([]rune, 0, len(s))
+	for _, r := range s {
+		if isNoise(r) {
+			continue
+		}
+		rs = append(rs, fold(r))
+	}
+	return string(rs)
 }

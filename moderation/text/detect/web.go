@@ -2,7 +2,6 @@ package detect
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/trustd/trustd/moderation"
@@ -263,7 +262,8 @@ func isTaoDelim(r rune) bool {
 		'🔑', '🔐', '🗝':
 		return true
 	}
-	return r >= 0x80 && r < 0x10000 && unicode.Is(unicode.Sc, r)
+	return r >= 0xA2 && r <= 0xA5 || r >= 0x20A0 && r <= 0x20CF || r == 0xFF04 || r == 0xFE69 ||
+		r == 0xFFE0 || r == 0xFFE1 || r == 0xFFE6
 }
 
 // taoCode finds a 淘口令 code framed by currency signs (￥AbCd1234￥) at text[i].
