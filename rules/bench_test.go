@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -114,5 +115,43 @@ func BenchmarkCompile100k(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkHeap reports the live heap a compiled Set holds (MiB), for the shipped rules and
+// with a synthetic 100k-term dictionary. Run with -benchtime 1x.
+func BenchmarkHeap(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		n    int
+	}{{"shipped", 0}, {"100k", 100_000}} {
+		for _, e := range []Engine{EngineCloudflare, EnginePositional} {
+			b.Run(c.name+"/"+string(e), func(b *testing.B) {
+				var files []*File
+				if c.n > 0 {
+					files = syntheticFiles(c.n)
+				} else {
+					var err error
+					if files, err = Load(Default()); err != nil {
+						b.Fatal(err)
+					}
+				}
+				var before, after runtime.MemStats
+				var keep *Set
+				for b.Loop() {
+					runtime.GC()
+					runtime.ReadMemStats(&before)
+					s, err := Compile(files, CompileOptions{Engine: e})
+					if err != nil {
+						b.Fatal(err)
+					}
+					keep = s
+					runtime.GC()
+					runtime.ReadMemStats(&after)
+				}
+				b.ReportMetric(float64(after.HeapAlloc-min(before.HeapAlloc, after.HeapAlloc))/(1<<20), "heap-MiB")
+				runtime.KeepAlive(keep)
+			})
+		}
 	}
 }

@@ -31,7 +31,7 @@ type combo struct {
 
 func compilePolicy(files []*File) (*Policy, error) {
 	p := &Policy{cat: map[string]map[moderation.Scene]moderation.Decision{}, contact: map[string][]moderation.Label{},
-		targetCats: map[string]bool{}, targetDec: moderation.Block, window: 12}
+		targetCats: map[string]bool{}, targetDec: moderation.Block, window: 20}
 	for _, f := range files {
 		for _, l := range f.Policy {
 			errf := func(format string, a ...any) error {
@@ -112,12 +112,26 @@ type span struct {
 	term       string
 }
 
-// targets returns the original spans of target-word matches.
+// targets returns the original spans of target-word matches that do not overlap another match
+// (the "u" of spaced-out "b.u.l.l.s.h.i.t" is not a word addressing anyone).
 func (p *Policy) targets(ms []match) []span {
 	var out []span
 	for _, m := range ms {
-		if m.p.t.entry.Category == categoryTarget {
-			s, e := m.t.Span(m.a, m.b)
+		if m.p.t.entry.Category != categoryTarget {
+			continue
+		}
+		s, e := m.t.Span(m.a, m.b)
+		overlaps := false
+		for _, o := range ms {
+			if o.p.t.entry.Category == categoryTarget {
+				continue
+			}
+			if os, oe := o.t.Span(o.a, o.b); os < e && s < oe {
+				overlaps = true
+				break
+			}
+		}
+		if !overlaps {
 			out = append(out, span{s, e, m.p.t.entry.Term})
 		}
 	}
@@ -127,8 +141,7 @@ func (p *Policy) targets(ms []match) []span {
 // aimed reports whether a target word sits within the window before or after [start, end).
 func (p *Policy) aimed(targets []span, start, end int) (string, bool) {
 	for _, t := range targets {
-		if t.end <= start && start-t.end <= p.window || t.start >= end && t.start-end <= p.window ||
-			t.start >= start && t.end <= end {
+		if t.end <= start && start-t.end <= p.window || t.start >= end && t.start-end <= p.window {
 			return t.term, true
 		}
 	}

@@ -412,7 +412,26 @@ func (s *Set) scan(scene moderation.Scene, field, txt string, explain bool) ([]m
 			continue
 		}
 		hits = append(hits, h)
-		if s.onHit != nil {
+	}
+	// A hit inside a longer hit of the same dictionary adds nothing ("shit" in "bullshit").
+	if len(hits) > 1 {
+		kept := hits[:0:0]
+		for _, h := range hits {
+			inside := false
+			for _, o := range hits {
+				if o.Dictionary == h.Dictionary && o.Start <= h.Start && h.End <= o.End && o.End-o.Start > h.End-h.Start {
+					inside = true
+					break
+				}
+			}
+			if !inside {
+				kept = append(kept, h)
+			}
+		}
+		hits = kept
+	}
+	if s.onHit != nil {
+		for _, h := range hits {
 			s.onHit(h.Dictionary, h.Category)
 		}
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.yaml.in/yaml/v2"
 
+	"github.com/trustd/trustd/queue"
 	"github.com/trustd/trustd/queue/redistest"
 )
 
@@ -450,4 +453,198 @@ func TestPromtoolRules(t *testing.T) {
 			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
+}
+
+// yamlDocs parses every document of a YAML file (syntax check of the deployment files; Docker
+// and kubectl are not available to the tests).
+func yamlDocs(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var docs []map[string]any
+	dec := yaml.NewDecoder(f)
+	for {
+		var raw map[string]any
+		err := dec.Decode(&raw)
+		if errors.Is(err, io.EOF) {
+			return docs
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		// Round-trip through JSON so that nested maps are map[string]any.
+		b, err := json.Marshal(jsonable(raw))
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, doc)
+	}
+}
+
+func jsonable(v any) any {
+	switch v := v.(type) {
+	case map[any]any:
+		m := map[string]any{}
+		for k, e := range v {
+			m[fmt.Sprint(k)] = jsonable(e)
+		}
+		return m
+	case map[string]any:
+		m := map[string]any{}
+		for k, e := range v {
+			m[k] = jsonable(e)
+		}
+		return m
+	case []any:
+		for i, e := range v {
+			v[i] = jsonable(e)
+		}
+	}
+	return v
+}
+
+// dig walks a parsed document by keys and list indexes.
+func dig(v any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			l, _ := v.([]any)
+			if k >= len(l) {
+				return nil
+			}
+			v = l[k]
+		}
+	}
+	return v
+}
+
+func shutdownTimeout(t *testing.T, args []any) time.Duration {
+	t.Helper()
+	for _, a := range args {
+		if s, ok := strings.CutPrefix(fmt.Sprint(a), "--shutdown-timeout="); ok {
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}
+	}
+	return 25 * time.Second // the worker's default
+}
+
+// TestDeployFiles checks the syntax of every deployment file and the properties issue 6 asks
+// for: AOF on, grace periods longer than the shutdown timeout, probes, resource requests, KEDA
+// on the pending list plus CPU, a static non-root image, parseable webhook subscriptions.
+func TestDeployFiles(t *testing.T) {
+	t.Parallel()
+	deploy := filepath.Join(dashboardsDir, "deploy")
+	var files []string
+	err := filepath.WalkDir(deploy, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]map[string]any{}
+	for _, f := range files {
+		for _, doc := range yamlDocs(t, f) {
+			if k, ok := doc["kind"].(string); ok {
+				kinds[k+"/"+fmt.Sprint(dig(doc, "metadata", "name"))] = doc
+			}
+		}
+	}
+
+	compose := yamlDocs(t, filepath.Join(deploy, "docker-compose.yml"))[0]
+	if cmd := fmt.Sprint(dig(compose, "services", "redis", "command")); !strings.Contains(cmd, "--appendonly yes") {
+		t.Errorf("compose redis command %s: AOF is off", cmd)
+	}
+	grace, err := time.ParseDuration(fmt.Sprint(dig(compose, "services", "worker", "stop_grace_period")))
+	if err != nil {
+		t.Fatalf("compose worker stop_grace_period: %v", err)
+	}
+	if args, _ := dig(compose, "services", "worker", "command").([]any); grace <= shutdownTimeout(t, args) {
+		t.Errorf("compose worker stop_grace_period %v is not longer than the shutdown timeout", grace)
+	}
+	for _, svc := range []string{"redis", "worker", "api", "prometheus", "grafana"} {
+		if dig(compose, "services", svc) == nil {
+			t.Errorf("compose has no %s service", svc)
+		}
+	}
+
+	for _, name := range []string{"Deployment/trustd-worker", "Deployment/trustd-api", "StatefulSet/trustd-redis"} {
+		d := kinds[name]
+		if d == nil {
+			t.Errorf("no %s manifest", name)
+			continue
+		}
+		spec := dig(d, "spec", "template", "spec")
+		c := dig(spec, "containers", 0)
+		for _, want := range []string{"readinessProbe", "livenessProbe"} {
+			if dig(c, want) == nil {
+				t.Errorf("%s: no %s", name, want)
+			}
+		}
+		if dig(c, "resources", "requests", "cpu") == nil || dig(c, "resources", "requests", "memory") == nil {
+			t.Errorf("%s: no cpu and memory requests", name)
+		}
+		if strings.HasPrefix(name, "Deployment/") {
+			gp, _ := dig(spec, "terminationGracePeriodSeconds").(float64)
+			args, _ := dig(c, "args").([]any)
+			if time.Duration(gp)*time.Second <= shutdownTimeout(t, args) {
+				t.Errorf("%s: terminationGracePeriodSeconds %v is not longer than the shutdown timeout", name, gp)
+			}
+			if dig(spec, "securityContext", "runAsNonRoot") != true {
+				t.Errorf("%s: not runAsNonRoot", name)
+			}
+		}
+	}
+	so := kinds["ScaledObject/trustd-worker"]
+	var triggers []string
+	for _, tr := range asSlice(dig(so, "spec", "triggers")) {
+		triggers = append(triggers, fmt.Sprint(dig(tr, "type"), ":", dig(tr, "metadata", "listName")))
+	}
+	for _, want := range []string{"redis:asynq:{realtime}:pending", "cpu:<nil>"} {
+		if !slices.Contains(triggers, want) {
+			t.Errorf("ScaledObject triggers %v: no %s", triggers, want)
+		}
+	}
+
+	// The subscription files parse with the code that reads them.
+	secret := fmt.Sprint(dig(kinds["Secret/trustd-webhooks"], "stringData", "webhooks.yaml"))
+	for name, data := range map[string]string{"secret": secret, "compose": readFile(t, filepath.Join(deploy, "webhooks.yaml"))} {
+		if _, err := queue.ParseSubscriptions([]byte(data)); err != nil {
+			t.Errorf("%s webhooks.yaml: %v", name, err)
+		}
+	}
+
+	df := readFile(t, "../../Dockerfile")
+	for _, want := range []string{"CGO_ENABLED=0", "FROM gcr.io/distroless/static", "USER 65532", "AS build"} {
+		if !strings.Contains(df, want) {
+			t.Errorf("Dockerfile lacks %q", want)
+		}
+	}
+}
+
+func asSlice(v any) []any { s, _ := v.([]any); return s }
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -171,3 +171,28 @@ func TestGoldenHashes(t *testing.T) {
 		t.Errorf("fingerprints changed (-golden +now); stored bank hashes would no longer match:\n%s", diff)
 	}
 }
+
+// TestPHashDihedral checks the DCT-symmetry shortcut against goimagehash on transformed
+// pixels, for every dihedral transform.
+func TestPHashDihedral(t *testing.T) {
+	t.Parallel()
+	for _, f := range []string{"cv_lake.jpg", "cv_tree.jpg", "cv_box.jpg", "video-001.lossy.webp"} {
+		d, err := DecodeGuarded(readTestdata(t, f), 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := trim(shrink(d.Image))
+		small := toHashSize(g, g.Bounds())
+		got := phashDihedral(small)
+		for k := range 8 {
+			want, err := phash(dihedral(small, k))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got[k] != want {
+				t.Errorf("%s: variant %d: %016x, goimagehash on the transformed pixels %016x (distance %d)",
+					f, k, got[k], want, Distance(got[k], want))
+			}
+		}
+	}
+}

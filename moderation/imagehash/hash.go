@@ -7,6 +7,8 @@ import (
 	"math/bits"
 
 	"github.com/corona10/goimagehash"
+	"github.com/corona10/goimagehash/etcs"
+	"github.com/corona10/goimagehash/transforms"
 	"golang.org/x/image/draw"
 )
 
@@ -77,20 +79,17 @@ func FingerprintImage(img image.Image, orientation int) (Fingerprint, error) {
 	g = orient(g, orientation)
 	g = trim(g)
 	var fp Fingerprint
-	small := toHashSize(g, g.Bounds())
+	in := newIntegral(g)
+	small := in.toHashSize(g.Bounds())
 	fp.Quality = stddev(small)
 	fp.LowQuality = fp.Quality < minQuality
+	fp.Dihedral = phashDihedral(small)
 	for k := range 8 {
-		v := dihedral(small, k)
-		h, err := phash(v)
+		dh, err := dhash(dihedral(small, k))
 		if err != nil {
 			return fp, err
 		}
-		dh, err := dhash(v)
-		if err != nil {
-			return fp, err
-		}
-		fp.Dihedral[k], fp.DihedralD[k] = h, dh
+		fp.DihedralD[k] = dh
 	}
 	fp.PHash, fp.DHash = fp.Dihedral[0], fp.DihedralD[0]
 	var err error
@@ -98,11 +97,11 @@ func FingerprintImage(img image.Image, orientation int) (Fingerprint, error) {
 	cw, ch := int(float64(b.Dx())*cropFrac+0.5), int(float64(b.Dy())*cropFrac+0.5)
 	x0, y0 := b.Min.X+(b.Dx()-cw)/2, b.Min.Y+(b.Dy()-ch)/2
 	cr := image.Rect(x0, y0, x0+cw, y0+ch)
-	if fp.Crop, fp.CropD, err = phashD(toHashSize(g, cr)); err != nil {
+	if fp.Crop, fp.CropD, err = phashD(in.toHashSize(cr)); err != nil {
 		return fp, err
 	}
 	if r, ok := contentBox(g); ok {
-		if fp.Content, fp.ContentD, err = phashD(toHashSize(g, r)); err != nil {
+		if fp.Content, fp.ContentD, err = phashD(in.toHashSize(r)); err != nil {
 			return fp, err
 		}
 		fp.HasContent = true
@@ -129,6 +128,67 @@ func dhash(img *image.RGBA) (uint64, error) {
 		return 0, fmt.Errorf("dhash: %w", err)
 	}
 	return d.GetHash(), nil
+}
+
+// coefMap says how dihedral transform k acts on the DCT-II coefficients C(v, u) of a square
+// image: a mirror of output x multiplies C by (-1)^u, of output y by (-1)^v, and a transpose
+// swaps u and v. It is derived from mapPoint so the two cannot disagree.
+var coefMap = func() (m [8]struct{ transpose, mx, my bool }) {
+	const n = 64
+	for k := range 8 {
+		x0, y0 := mapPoint(k, 0, 0, n, n)
+		x1, y1 := mapPoint(k, 1, 0, n, n) // one step along source x
+		x2, y2 := mapPoint(k, 0, 1, n, n) // one step along source y
+		t := y1 != y0
+		m[k].transpose = t
+		if t {
+			m[k].mx, m[k].my = x2 < x0, y1 < y0
+		} else {
+			m[k].mx, m[k].my = x1 < x0, y2 < y0
+		}
+	}
+	return m
+}()
+
+// phashDihedral returns goimagehash's pHash of the eight dihedral transforms of a hash-size
+// image from one DCT: transforms of the image only permute and negate the DCT coefficients, so
+// the hash of each transform follows from the coefficients of the original. It uses
+// goimagehash's own grey conversion, DCT, flattening and median, so index 0 equals
+// goimagehash.PerceptionHash(img) (a test checks every variant against hashing the
+// transformed pixels).
+func phashDihedral(img *image.RGBA) [8]uint64 {
+	pixels := make([]float64, hashSide*hashSide)
+	transforms.Rgb2GrayFast(img, &pixels)
+	transforms.DCT2DFast64(&pixels)
+	low := transforms.FlattenPixelsFast64(pixels, 8, 8) // low[v*8+u] = C(v, u)
+	var out [8]uint64
+	var c [64]float64
+	for k, m := range coefMap {
+		for v := range 8 {
+			for u := range 8 {
+				x := low[v*8+u]
+				if m.transpose {
+					x = low[u*8+v]
+				}
+				if m.mx && u%2 == 1 {
+					x = -x
+				}
+				if m.my && v%2 == 1 {
+					x = -x
+				}
+				c[v*8+u] = x
+			}
+		}
+		median := etcs.MedianOfPixelsFast64(c[:])
+		var h uint64
+		for idx, p := range c {
+			if p > median {
+				h |= 1 << (64 - idx - 1)
+			}
+		}
+		out[k] = h
+	}
+	return out
 }
 
 func phash(img *image.RGBA) (uint64, error) {
@@ -175,11 +235,11 @@ func boxGray(pix []uint8, stride, off, w, h, k int) *image.Gray {
 		}
 		return g
 	}
-	// Average a regular grid of at most 3×3 samples of each k×k block: after the further
+	// Average a regular grid of 2×2 (or 3×3 for odd k) samples of each k×k block: after the further
 	// reduction to 64×64 this is indistinguishable from the full average, and it reads at most
 	// a quarter of the pixels of large uploads. Rows are summed column by column (a tight
 	// sequential loop), then columns.
-	step := max(1, k/3)
+	step := max(1, k/2)
 	cols := make([]uint32, dw*k)
 	taps := uint32((k + step - 1) / step)
 	n := taps * taps
@@ -271,11 +331,61 @@ func dihedral(src *image.RGBA, k int) *image.RGBA {
 	return out
 }
 
-// toHashSize reduces region r of g to hashSide×hashSide by area averaging (grey values in an
-// RGBA image, the type goimagehash reads fastest). The input is already at most workMax on a
-// side, so this reads a few tens of thousands of pixels.
+// integral is a summed-area table of a grey image: sum(x0, y0, x1, y1) of any rectangle in
+// four lookups, so every hash-size reduction of the working image (whole, crop, content
+// block) costs 64×64 lookups.
+type integral struct {
+	w, h int
+	s    []uint32 // (w+1)×(h+1), row-major; s[y*(w+1)+x] = sum of pixels above-left of (x, y)
+	off  image.Point
+}
+
+func newIntegral(g *image.Gray) *integral {
+	b := g.Bounds()
+	w, h := b.Dx(), b.Dy()
+	in := &integral{w: w, h: h, s: make([]uint32, (w+1)*(h+1)), off: b.Min}
+	for y := range h {
+		row := g.Pix[g.PixOffset(b.Min.X, b.Min.Y+y):][:w]
+		prev := in.s[y*(w+1) : (y+1)*(w+1)]
+		cur := in.s[(y+1)*(w+1) : (y+2)*(w+1)]
+		var acc uint32
+		for x, v := range row {
+			acc += uint32(v)
+			cur[x+1] = prev[x+1] + acc
+		}
+	}
+	return in
+}
+
+// toHashSize reduces region r (in g's coordinates) to hashSide×hashSide by area averaging,
+// as grey values in an RGBA image (the type goimagehash reads fastest).
+func (in *integral) toHashSize(r image.Rectangle) *image.RGBA {
+	r = r.Sub(in.off)
+	dst := image.NewRGBA(image.Rect(0, 0, hashSide, hashSide))
+	rw, rh, W := r.Dx(), r.Dy(), in.w+1
+	var xs [hashSide + 1]int
+	for x := range xs {
+		xs[x] = r.Min.X + x*rw/hashSide
+	}
+	for y := range hashSide {
+		y0 := r.Min.Y + y*rh/hashSide
+		y1 := max(r.Min.Y+(y+1)*rh/hashSide, y0+1)
+		top, bot := in.s[y0*W:], in.s[y1*W:]
+		for x := range hashSide {
+			x0, x1 := xs[x], max(xs[x+1], xs[x]+1)
+			sum := bot[x1] - bot[x0] - top[x1] + top[x0]
+			n := uint32((y1 - y0) * (x1 - x0))
+			v := uint8((sum + n/2) / n)
+			p := dst.Pix[y*dst.Stride+4*x : y*dst.Stride+4*x+4 : y*dst.Stride+4*x+4]
+			p[0], p[1], p[2], p[3] = v, v, v, 255
+		}
+	}
+	return dst
+}
+
+// toHashSize reduces region r of g to hashSide×hashSide (see integral.toHashSize).
 func toHashSize(g *image.Gray, r image.Rectangle) *image.RGBA {
-	return areaScale(g.Pix[g.PixOffset(r.Min.X, r.Min.Y):], g.Stride, 1, r.Dx(), r.Dy(), hashSide, hashSide)
+	return newIntegral(g).toHashSize(r)
 }
 
 // areaScale averages a rw×rh region of 8-bit samples (row stride, sample step) into w×h

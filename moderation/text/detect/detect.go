@@ -100,7 +100,12 @@ func (d *Detector) Contacts(field, text string) []moderation.Contact {
 			cl := asciiClass[b]
 			switch {
 			case cl&cDigit != 0:
-				if i >= skip {
+				if i < skip {
+					break
+				}
+				if k, short := shortNumber(text, i); short {
+					skip = k
+				} else {
 					scanDigits(text, i, &run)
 					skip = run.end
 					if run.n >= 5 {
@@ -127,7 +132,7 @@ func (d *Detector) Contacts(field, text string) []moderation.Contact {
 					continue
 				}
 			case b == '.':
-				if i >= domSkip {
+				if i >= domSkip && (i > 0 && hostByte(text[i-1]) || i+2 < len(text) && asciiClass[text[i+1]&0x7F]&cLetter != 0) {
 					c, ok, next := d.bareDomain(text, i, 1)
 					if ok {
 						cs = append(cs, c)
@@ -168,12 +173,12 @@ func (d *Detector) Contacts(field, text string) []moderation.Contact {
 						cs = append(cs, c)
 					}
 				}
-				if r == '．' || r == '。' || r == '｡' {
+				if (r == '．' || r == '。' || r == '｡') && i > 0 && hostByte(text[i-1]) {
 					if c, ok, _ := d.bareDomain(text, i, sz); ok {
 						cs = append(cs, c)
 					}
 				}
-			} else if r == '点' {
+			} else if r == '点' && i > 0 && hostByte(text[i-1]) {
 				if c, ok, _ := d.bareDomain(text, i, sz); ok {
 					cs = append(cs, c)
 				}
@@ -191,6 +196,28 @@ func (d *Detector) Contacts(field, text string) []moderation.Contact {
 		i += sz
 	}
 	return resolve(field, text, cs)
+}
+
+// shortNumber reports whether the ASCII digits at text[i:] form a number of fewer than five
+// digits that cannot continue (a letter or a CJK character that is not a numeral follows), so
+// that the common short numbers (32元, 2号线, 10:00 is not short) skip scanDigits.
+func shortNumber(text string, i int) (end int, short bool) {
+	k := i
+	for k < len(text) && text[k]-'0' <= 9 {
+		k++
+	}
+	if k-i >= 5 {
+		return k, false
+	}
+	if k == len(text) {
+		return k, true
+	}
+	b := text[k]
+	if b < 0x80 {
+		return k, asciiClass[b]&cLetter != 0
+	}
+	r, _ := decodeRune(text, k)
+	return k, r >= 0x4E00 && r <= 0x9FFF && DigitValue(r) < 0
 }
 
 // resolve drops overlapping candidates and turns the rest into Contacts in text order. A

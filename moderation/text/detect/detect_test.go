@@ -144,6 +144,8 @@ func TestQQNegatives(t *testing.T) {
 		{"leading zero", "QQ 012345", nil},
 		{"price after add", "加 12800 元升级套餐", nil},
 		{"repeated", "QQ 66666666", nil},
+		{"add with a round number", "加 100000 积分", nil},
+		{"plus five digits", "评论+12345 太火了", nil},
 	})
 }
 
@@ -244,7 +246,11 @@ func TestBait(t *testing.T) {
 		{"traditional", "詳情見主頁", one(bait, "见主页", "見主頁")},
 		{"dm", "DM me for the price", one(bait, "dm me", "DM me")},
 		{"bio", "Link in bio!", one(bait, "link in bio", "Link in bio")},
-		{"subscribe", "pls subscribe to my channel", one(bait, "subscribe to my channel", "subscribe to my channel")},
+		{"subscribe", "pls subscribe to my vlog", one(bait, "subscribe to my vlog", "subscribe to my vlog")},
+		{"check out", "check out my etsy shop", one(bait, "check out my etsy shop", "check out my etsy shop")},
+		{"check out anything", "check out my answer below", one(bait, "check out my", "check out my")},
+		{"visit", "visit our store for more", one(bait, "visit our store", "visit our store")},
+		{"check bio", "check my bio", one(bait, "check my bio", "check my bio")},
 		{"follow", "follow me on insta", one(bait, "follow me on", "follow me on")},
 		{"sub4sub", "sub 4 sub anyone?", one(bait, "sub 4 sub", "sub 4 sub")},
 	})
@@ -290,8 +296,10 @@ func TestHardNegatives(t *testing.T) {
 		{"decimal", "圆周率 3.1415926535", nil},
 		{"timestamp", "ts=1716000000", nil},
 		{"chinese year", "二〇二四年五月", nil},
-		{"short", "Call me at 9, ok?", nil},
+		{"short", "ring me at 7 tonight", nil},
 		{"bare 7 digits", "编号 2468135", nil},
+		{"masked mobile", "手机号 138****5678 已验证", nil},
+		{"masked with trigger", "电话：139**** 2468", nil},
 	})
 }
 

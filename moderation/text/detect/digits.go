@@ -43,7 +43,7 @@ func (r *digitRun) groupLen(g int) int {
 func scanDigits(text string, i int, run *digitRun) {
 	*run = digitRun{start: i, end: i, plain: true}
 	pos := i
-	gap, visible := 0, false
+	gap, visible, stars := 0, false, 0
 	for pos < len(text) {
 		var r rune
 		sz := 1
@@ -89,8 +89,14 @@ func scanDigits(text string, i int, run *digitRun) {
 				pos += sz2
 			}
 			run.end = pos
-			gap, visible = 0, false
+			gap, visible, stars = 0, false, 0
 			continue
+		}
+		if r == '*' || r == '＊' || r == '×' {
+			stars++
+			if stars >= 2 {
+				break // 138****5678: a masked number, not a contact
+			}
 		}
 		if gap < maxRunGap && r != '\n' && r != '\r' && isNoise(r) {
 			gap++
@@ -337,7 +343,8 @@ func (d *Detector) classifyRun(text, field string, run *digitRun, ch kind, spanS
 		if m, ok := mobileValue(s); ok {
 			return emit(moderation.ContactPhone, m, prioTrigger)
 		}
-		if qqShaped(run, s) && !negBefore(text, spanStart) {
+		// 加 / + with a bare number is weaker than a QQ trigger: 6+ digits, not 10000-like.
+		if run.n >= 6 && qqShaped(run, s) && !dominated(s) && !negBefore(text, spanStart) {
 			return emit(moderation.ContactQQ, s, prioTrigger)
 		}
 		return out

@@ -51,9 +51,9 @@
 //   - wechat: a WeChat-shaped id (a letter, then 5–19 letters, digits, _ or -, in any letter
 //     style), or a 5–20 digit number. A plain word with no digit, _ or - counts only after a
 //     colon, 号 or "id", or right after a Chinese trigger ("wechat payment" is not an id).
-//   - qq: 5–11 digits without a leading zero, after a QQ trigger, or after an add trigger when
-//     the number is not a mobile number. "Q1 2024" style grouping (a lone first digit) is not
-//     a QQ number.
+//   - qq: 5–11 digits without a leading zero after a QQ trigger, or 6–11 digits (not mostly
+//     one digit, such as 100000) after an add trigger when the number is not a mobile number.
+//     "Q1 2024" style grouping (a lone first digit) is not a QQ number.
 //   - phone: after a phone or add trigger, a Chinese mobile number (1[3-9] + 9 digits, with an
 //     optional +86 / 0086 / 86), a landline with area code (0 + 9–11 digits), a 400/800 number,
 //     or a 7–8 digit local number.
@@ -81,7 +81,7 @@
 //     link in bio, check my bio, "subscribe to me / my channel", "sub 4 sub", "follow me on",
 //     "check out my …", "visit my channel".
 //
-// Not contacts: numbers followed by a unit, currency or count word (元 块 万 个 件 年 月 日 号 岁
+// Not contacts: masked numbers (138****5678: two or more '*' end a number); numbers followed by a unit, currency or count word (元 块 万 个 件 年 月 日 号 岁
 // 斤 粉 赞 % kg views …) or glued to letters; numbers after 订单 单号 快递 物流 编号 型号 货号 条码
 // 发票 卡号 身份证 日期 有效期 价 order tracking sku isbn ¥ $ …; runs of one digit (666, 5555,
 // 88888888); dates and times (2024-05-18 12:30 is one 12-digit run that fits no shape); prices.

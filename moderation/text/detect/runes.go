@@ -146,10 +146,15 @@ func isNoise(r rune) bool {
 	if r >= 0x3400 && r <= 0x9FFF || r >= 0xAC00 && r <= 0xD7A3 {
 		return false // CJK ideographs and Hangul
 	}
-	if DigitValue(r) >= 0 {
-		return false
+	if DigitValue(r) >= 0 || isLetterish(r) {
+		return false // digits and letters in any style, including Ⓐ and 🅰 (symbols to Unicode)
 	}
-	if r == utf8.RuneError {
+	switch {
+	case r == utf8.RuneError,
+		r >= 0x1F000 && r <= 0x1FAFF, // emoji and pictographs
+		r >= 0x2600 && r <= 0x27BF,   // miscellaneous symbols, dingbats
+		r >= 0xFE00 && r <= 0xFE0F,   // variation selectors
+		r >= 0x2000 && r <= 0x206F:   // general punctuation, zero-width and bidi controls
 		return true
 	}
 	return unicode.In(r, unicode.P, unicode.S, unicode.Z, unicode.Cf, unicode.Mn, unicode.Me, unicode.Cc, unicode.Co) ||

@@ -34,9 +34,7 @@ var (
 		"私我", "私信我", "私聊我", "私戳", "私戳我", "滴滴我", "dd我", "私我拿", "找我拿", "找我买", "找我领",
 		"看我主页", "看主页", "戳主页", "戳我主页", "主页有", "主页见", "见主页", "进主页", "点主页", "点我主页",
 		"主页置顶", "看我简介", "简介有", "看简介", "私信领取", "私信获取",
-		"dm me", "dm for", "pm me", "inbox me", "message me", "check my bio", "link in bio", "link in my bio",
-		"check my profile", "check out my profile", "check my channel", "check out my channel",
-		"subscribe to my channel", "visit my channel", "follow me on", "check out my page",
+		"dm me", "dm for", "pm me", "inbox me", "message me", "link in bio", "link in my bio",
 	}
 	// baitNotAfter keeps words such as 自私, 隐私, 走私 from reading as 私我.
 	baitNotAfter = "自隐公走营徇无偏家"
@@ -129,15 +127,15 @@ var connectorWords = []string{"id", "is", "me", "at", "on", "no", "number", "num
 
 // promoTargets are what a self-promoter asks people to look at.
 var promoTargets = []string{
-	"channel", "chanel", "chanell", "channels", "page", "profile", "bio", "video", "videos", "youtube", "yt",
+	"channel", "channels", "page", "profile", "bio", "video", "videos", "youtube", "yt",
 	"instagram", "insta", "ig", "twitter", "tiktok", "account", "song", "songs", "music", "feed", "content",
 	"sound", "mixtape", "blog", "site", "website", "shop", "store", "stream", "twitch", "podcast", "link", "links",
-	"playlist", "cover", "vlog", "newest", "new", "latest", "facebook", "fb", "soundcloud", "onlyfans",
+	"playlist", "cover", "vlog", "facebook", "fb", "soundcloud", "onlyfans",
 }
 
 // promo decides whether an English self-promotion verb at text[start:end] asks readers to
-// look at the writer's own channel: "subscribe to me", "sub my channel", "check out my page",
-// "follow me on", "follow 4 follow". It returns the end of the phrase, or -1.
+// look at the writer's own channel: "subscribe to me", "sub to our vlog", "check out my …",
+// "visit my page", "follow me on", "follow 4 follow". It returns the end of the phrase, or -1.
 func promo(text string, start, end int, verb string) int {
 	var words [6]string
 	var ends [6]int
