@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -18,6 +19,17 @@ const benchNote = `今天去了新开的咖啡店，环境很好，拿铁的奶�
 	`croissant was super flaky. 下次还会再来，适合拍照打卡。Parking is a bit hard though, ` +
 	`建议坐地铁过来，出站步行五分钟就到。这家店的老板人很好，会聊天。What the hell, so good! ` +
 	`总体评分：环境五星，服务五星，性价比四星。#咖啡 #探店 #周末去哪儿 `
+
+// cloudflare100k enables the cloudflare engine in the 100k-term benchmarks: it needs several
+// GiB of memory there (measured 8.6 GiB), so it is off by default.
+var cloudflare100k = flag.Bool("cloudflare100k", false, "include the cloudflare engine in 100k-term benchmarks")
+
+func engines100k() []Engine {
+	if *cloudflare100k {
+		return []Engine{EngineCloudflare, EnginePositional}
+	}
+	return []Engine{EnginePositional}
+}
 
 var (
 	benchOnce   sync.Once
@@ -92,7 +104,7 @@ func BenchmarkScanText100k(b *testing.B) {
 	bigSetsOnce.Do(func() {
 		bigSets = map[Engine]*Set{}
 		files := syntheticFiles(100_000)
-		for _, e := range []Engine{EngineCloudflare, EnginePositional} {
+		for _, e := range engines100k() {
 			s, err := Compile(files, CompileOptions{Engine: e})
 			if err != nil {
 				panic(err)
@@ -100,14 +112,14 @@ func BenchmarkScanText100k(b *testing.B) {
 			bigSets[e] = s
 		}
 	})
-	for _, e := range []Engine{EngineCloudflare, EnginePositional} {
+	for _, e := range engines100k() {
 		b.Run(string(e), func(b *testing.B) { benchScan(b, bigSets[e]) })
 	}
 }
 
 func BenchmarkCompile100k(b *testing.B) {
 	files := syntheticFiles(100_000)
-	for _, e := range []Engine{EngineCloudflare, EnginePositional} {
+	for _, e := range engines100k() {
 		b.Run(string(e), func(b *testing.B) {
 			for b.Loop() {
 				if _, err := Compile(files, CompileOptions{Engine: e}); err != nil {
@@ -125,7 +137,11 @@ func BenchmarkHeap(b *testing.B) {
 		name string
 		n    int
 	}{{"shipped", 0}, {"100k", 100_000}} {
-		for _, e := range []Engine{EngineCloudflare, EnginePositional} {
+		es := []Engine{EngineCloudflare, EnginePositional}
+		if c.n > 0 {
+			es = engines100k()
+		}
+		for _, e := range es {
 			b.Run(c.name+"/"+string(e), func(b *testing.B) {
 				var files []*File
 				if c.n > 0 {

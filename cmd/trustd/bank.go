@@ -239,3 +239,41 @@ func importBank(ctx context.Context, e *env, banks *imagehash.Banks, bank, path 
 	fmt.Fprintf(e.Stdout, "imported %d images into %s\n", n, bank)
 	return nil
 }
+
+// openImages builds the image checker of a stack and returns it with its banks and a close
+// function. With o.rdb the banks are the shared ones in Redis (rebuilt, then tailed: worker,
+// api, demo); without, they live in memory for the run and o.banksDir fills them (trustd
+// check --banks DIR). Wiring, in buildStack:
+//
+//	chk, banks, closeImages, err := openImages(ctx, o)
+//	if err != nil { return nil, err }
+//	s.images = chk
+//	s.closers = append(s.closers, closeImages)
+//	s.routes = append(s.routes, banks.Register) // API: /v1/banks...
+//	s.banker = chk                              // review: bank a removed item's photos
+func openImages(ctx context.Context, o stackOptions) (*imagehash.Checker, *imagehash.Banks, func(), error) {
+	if o.rdb != nil && o.banksDir != "" {
+		return nil, nil, nil, fmt.Errorf("%w: --banks DIR is for in-memory runs; with Redis use trustd bank import", errUsage)
+	}
+	banks, err := imagehash.NewBanks(imagehash.BanksConfig{Redis: o.rdb, Logger: o.log, Registerer: o.reg})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("image banks: %w", err)
+	}
+	if err := banks.Start(ctx); err != nil {
+		_ = banks.Close()
+		return nil, nil, nil, fmt.Errorf("image banks: %w", err)
+	}
+	if o.banksDir != "" {
+		if err := banks.LoadDir(ctx, o.banksDir); err != nil {
+			_ = banks.Close()
+			return nil, nil, nil, fmt.Errorf("--banks %s: %w", o.banksDir, err)
+		}
+	}
+	chk, err := imagehash.New(imagehash.Config{Banks: banks, Logger: o.log, Registerer: o.reg,
+		Fetch: imagehash.FetchConfig{AllowFileURLs: o.allowFileURLs}})
+	if err != nil {
+		_ = banks.Close()
+		return nil, nil, nil, fmt.Errorf("image checker: %w", err)
+	}
+	return chk, banks, func() { _ = chk.Close(); _ = banks.Close() }, nil
+}

@@ -18,15 +18,16 @@ import (
 // stack is the moderation pipeline with everything it needs, as a worker, the API or
 // `trustd check` run it.
 type stack struct {
-	rules    *rules.Source
-	images   moderation.ImageChecker
-	pipeline *moderation.Pipeline
-	hooks    []queue.VerdictHook
-	webhooks *queue.Webhooks        // fan-out and delivery of webhooks; nil without Redis
-	routes   []func(*http.ServeMux) // extra API routes (review, banks)
-	links    []demoLink             // pages the demo prints ("{api}" is the API base URL)
-	ready    []readyCheck
-	closers  []func()
+	rules     *rules.Source
+	images    moderation.ImageChecker
+	pipeline  *moderation.Pipeline
+	hooks     []queue.VerdictHook
+	signalers []moderation.Signaler  // trust signals (strikes, floods, split contacts, shadow)
+	webhooks  *queue.Webhooks        // fan-out and delivery of webhooks; nil without Redis
+	routes    []func(*http.ServeMux) // extra API routes (review, banks)
+	links     []demoLink             // pages the demo prints ("{api}" is the API base URL)
+	ready     []readyCheck
+	closers   []func()
 
 	// With Redis only:
 	publisher *queue.Publisher          // the process's verdict publisher (stream + webhooks)
@@ -99,6 +100,10 @@ func buildStack(ctx context.Context, o stackOptions) (*stack, error) {
 			s.close()
 			return nil, err
 		}
+		if err := openTrust(ctx, s, o.rdb, o); err != nil {
+			s.close()
+			return nil, err
+		}
 	}
 	obs, err := moderation.NewStageMetrics(o.reg)
 	if err != nil {
@@ -106,10 +111,11 @@ func buildStack(ctx context.Context, o stackOptions) (*stack, error) {
 		return nil, err
 	}
 	s.pipeline, err = moderation.New(moderation.Config{
-		Rules:    s.rules,
-		Images:   s.images,
-		Build:    buildVersion(),
-		Observer: obs,
+		Rules:     s.rules,
+		Images:    s.images,
+		Build:     buildVersion(),
+		Observer:  obs,
+		Signalers: s.signalers,
 	})
 	if err != nil {
 		s.close()

@@ -283,3 +283,14 @@ func (m Match) imageMatch(bank, kind string) moderation.ImageMatch {
 	return moderation.ImageMatch{Bank: bank, ContentID: m.ContentID, AuthorID: m.AuthorID,
 		Distance: m.Distance, Variant: m.Variant, Kind: kind}
 }
+
+// entriesOf returns the live entries of a content id.
+func (b *Bank) entriesOf(contentID string) []Entry {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	var out []Entry
+	for _, r := range b.byContent[contentID] {
+		out = append(out, b.entries[r])
+	}
+	return out
+}

@@ -389,3 +389,35 @@ func errorText(err error) string {
 	}
 	return s
 }
+
+// AddToBank adds the images of an item to a bank, for a moderator's "remove and bank the
+// photos" decision (it has the shape of review.ImageBanker). The entries are copied from the
+// seen bank when the item was checked by this process's banks; otherwise the images are
+// fetched and hashed again. actor and v are not stored. Images that cannot be fetched or are
+// too uniform are skipped; an error is returned only when none could be added.
+func (c *Checker) AddToBank(ctx context.Context, bank string, it *moderation.Item, _ *moderation.Verdict, _ string) error {
+	if c.banks.Bank(bank) == nil {
+		return fmt.Errorf("%w: %s", ErrNoBank, bank)
+	}
+	es := c.banks.Bank(SeenBank).entriesOf(it.ID)
+	if len(es) == 0 {
+		for i, img := range it.Images {
+			fp, err := c.Check(ctx, img.URL)
+			if err != nil || fp.LowQuality {
+				c.log.Warn("bank_add_image_skipped", slog.String("content_id", it.ID), slog.Int("image", i), slog.Any("error", err))
+				continue
+			}
+			es = append(es, EntryOf(fp, it.ID, it.AuthorID, c.cfg.Now()))
+		}
+	}
+	if len(es) == 0 && len(it.Images) > 0 {
+		return fmt.Errorf("bank %s: no usable image in %s", bank, it.ID)
+	}
+	for _, e := range es {
+		e.Added = c.cfg.Now()
+		if err := c.banks.Add(ctx, bank, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}

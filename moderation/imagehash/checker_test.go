@@ -3,10 +3,12 @@ package imagehash
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image"
 	"image/jpeg"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -50,7 +52,7 @@ func item(id, author string, urls ...string) *moderation.Item {
 
 func newTestChecker(t *testing.T, reg prometheus.Registerer, defs ...BankDef) *Checker {
 	t.Helper()
-	banks, err := NewBanks(BanksConfig{Defs: defs})
+	banks, err := NewBanks(BanksConfig{Defs: defs, Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,6 +128,14 @@ func TestCheckerSeenPolicy(t *testing.T) {
 	if problems, err := testutil.GatherAndLint(reg); err != nil || len(problems) > 0 {
 		t.Errorf("metrics lint: %v %v", problems, err)
 	}
+	const want = `
+# HELP trustd_image_index_hashes Hashes in the in-memory image index, per bank (two per image: whole and centre crop).
+# TYPE trustd_image_index_hashes gauge
+trustd_image_index_hashes{bank="seen"} 8
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "trustd_image_index_hashes"); err != nil {
+		t.Error(err)
+	}
 }
 
 func TestCheckerBanks(t *testing.T) {
@@ -148,7 +158,7 @@ func TestCheckerBanks(t *testing.T) {
 		it   *moderation.Item
 		want []moderation.Signal
 	}{
-		{"deny bank, very close: block", item("a", "seller", fileURL(t, "tree.gif")), []moderation.Signal{
+		{"deny bank, very close: block", item("a", "seller", fileURL(t, "cv_tree.jpg")), []moderation.Signal{
 			{Label: moderation.LabelFakeProduct, Decision: moderation.Block, Reason: "image 0: matches deny bank fake_product at distance 0"}}},
 		{"allow bank, authorised author: pass", item("b", "brand", fileURL(t, "cv_box.jpg")), nil},
 		{"allow bank, someone else: review", item("c", "reseller", fileURL(t, "cv_box.jpg")), []moderation.Signal{
@@ -218,5 +228,31 @@ func TestFingerprintLargeImageCheap(t *testing.T) {
 	}
 	if fp.LowQuality {
 		t.Errorf("textured image flagged low quality (%.1f)", fp.Quality)
+	}
+}
+
+func TestCheckerAddToBank(t *testing.T) {
+	t.Parallel()
+	c := newTestChecker(t, nil, BankDef{Name: "fake_product", Kind: KindDeny})
+	ctx := context.Background()
+	first := item("n1", "seller", fileURL(t, "cv_tree.jpg"))
+	c.CheckImages(ctx, first)
+	// From the seen bank (no fetch):
+	if err := c.AddToBank(ctx, "fake_product", first, nil, "moderator:m1"); err != nil {
+		t.Fatal(err)
+	}
+	// An item this process never saw is fetched again:
+	if err := c.AddToBank(ctx, "fake_product", item("n9", "other", fileURL(t, "cv_box.jpg")), nil, "moderator:m1"); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.Banks().Bank("fake_product").Len(); n != 2 {
+		t.Fatalf("deny bank holds %d images, want 2", n)
+	}
+	_, sig := c.CheckImages(ctx, item("n2", "seller2", fileURL(t, "cv_tree.jpg")))
+	if len(sig) == 0 || sig[0].Label != moderation.LabelFakeProduct || sig[0].Decision != moderation.Block {
+		t.Fatalf("signals %+v, want fake_product block first", sig)
+	}
+	if err := c.AddToBank(ctx, "nope", first, nil, ""); !errors.Is(err, ErrNoBank) {
+		t.Fatalf("unknown bank: %v", err)
 	}
 }

@@ -33,7 +33,7 @@ var dihedralNames = [8]string{VariantNone, VariantMirror, VariantRot90, VariantR
 // Tuning of the normalisation. Changing any of these changes stored hashes: the golden hash
 // test notices it.
 const (
-	workMax      = 512  // longest side of the working grey image
+	workMax      = 256  // longest side of the working grey image
 	hashSide     = 64   // side of the image the pHash DCT sees
 	trimTol      = 10   // a border row/column is uniform when max-min ≤ 2*trimTol
 	cropFrac     = 0.8  // the centre-crop hash keeps this fraction of each side

@@ -15,11 +15,12 @@ import (
 // Each table stores the full hashes of its bucket contiguously (8 bytes per hash per table,
 // 32 bytes per hash in all) so a probe is a sequential scan; table 0 also keeps the reference
 // of each hash (4 bytes), which leads to its metadata. Adds go to a small unsorted delta that
-// is scanned linearly and merged into the tables when it grows past a threshold.
+// is scanned linearly and merged into the tables in the background when it grows past a
+// threshold (a merge at 10M hashes takes seconds; adds and queries never wait for it).
 //
 // An Index is safe for concurrent use: any number of queries run with one writer.
 type Index struct {
-	wmu sync.Mutex // serialises writers, so a merge can read the tables without the write lock
+	wmu sync.Mutex // serialises merges, so a merge can read the tables without the write lock
 
 	mu        sync.RWMutex
 	tables    [4]table
@@ -27,7 +28,8 @@ type Index struct {
 	delta     []uint64
 	deltaRefs []uint32
 	removed   map[uint32]struct{}
-	merged    int // hashes in the tables (including removed ones not yet purged)
+	merged    int  // hashes in the tables (including removed ones not yet purged)
+	merging   bool // a background merge is running
 
 	// MaxDelta is how many adds are kept unsorted before a merge. Zero means 8192.
 	MaxDelta int
@@ -59,33 +61,42 @@ const MaxRadius = 19
 
 func chunk(h uint64, j int) uint16 { return uint16(h >> (16 * j)) }
 
-// Add indexes hash h under reference ref (the caller's key for its metadata).
+// Add indexes hash h under reference ref (the caller's key for its metadata). It never
+// waits for a merge.
 func (x *Index) Add(h uint64, ref uint32) {
-	x.wmu.Lock()
-	defer x.wmu.Unlock()
-	x.mu.Lock()
-	x.delta = append(x.delta, h)
-	x.deltaRefs = append(x.deltaRefs, ref)
-	n := len(x.delta)
-	x.mu.Unlock()
 	limit := x.MaxDelta
 	if limit <= 0 {
 		limit = 8192
 	}
-	if n >= limit {
-		x.mergeLocked()
+	x.mu.Lock()
+	x.delta = append(x.delta, h)
+	x.deltaRefs = append(x.deltaRefs, ref)
+	start := len(x.delta) >= limit && !x.merging
+	if start {
+		x.merging = true
+	}
+	x.mu.Unlock()
+	if start {
+		go func() {
+			x.wmu.Lock()
+			x.merge()
+			x.wmu.Unlock()
+			x.mu.Lock()
+			x.merging = false
+			x.mu.Unlock()
+		}()
 	}
 }
 
-// addPair indexes the whole-image and centre-crop hashes of entry ref (references
-// 2*ref and 2*ref+1) as two adds.
+// addPair indexes the whole-image and centre-crop hashes of entry ref (references 2*ref and
+// 2*ref+1).
 func (x *Index) addPair(whole, crop uint64, ref uint32) {
 	x.Add(whole, 2*ref)
 	x.Add(crop, 2*ref+1)
 }
 
-// AddBatch indexes many hashes at once and merges them into the tables: faster than Add for a
-// rebuild. refs[i] is the reference of hs[i].
+// AddBatch indexes many hashes at once and merges them into the tables before returning:
+// the way to rebuild. refs[i] is the reference of hs[i].
 func (x *Index) AddBatch(hs []uint64, refs []uint32) {
 	x.wmu.Lock()
 	defer x.wmu.Unlock()
@@ -93,13 +104,11 @@ func (x *Index) AddBatch(hs []uint64, refs []uint32) {
 	x.delta = append(x.delta, hs...)
 	x.deltaRefs = append(x.deltaRefs, refs...)
 	x.mu.Unlock()
-	x.mergeLocked()
+	x.merge()
 }
 
 // Remove makes reference ref invisible to queries; its hashes are purged at the next merge.
 func (x *Index) Remove(ref uint32) {
-	x.wmu.Lock()
-	defer x.wmu.Unlock()
 	x.mu.Lock()
 	if x.removed == nil {
 		x.removed = make(map[uint32]struct{})
@@ -119,11 +128,13 @@ func (x *Index) Len() int {
 	return max(n, 0)
 }
 
-// mergeLocked rebuilds the tables from the tables and the delta. The caller holds wmu; readers
-// keep using the old tables until the swap.
-func (x *Index) mergeLocked() {
+// merge rebuilds the tables from the tables and the current delta. The caller holds wmu;
+// readers keep using the old tables, and adds keep going to the delta, until the swap.
+func (x *Index) merge() {
 	x.mu.RLock()
-	old0, oldRefs, delta, deltaRefs := x.tables[0].hashes, x.refs0, x.delta, x.deltaRefs
+	old0, oldRefs := x.tables[0].hashes, x.refs0
+	nd := len(x.delta)
+	delta, deltaRefs := x.delta[:nd:nd], x.deltaRefs[:nd:nd]
 	removed := make(map[uint32]struct{}, len(x.removed))
 	for r := range x.removed {
 		removed[r] = struct{}{}
@@ -172,9 +183,9 @@ func (x *Index) mergeLocked() {
 
 	x.mu.Lock()
 	x.tables, x.refs0, x.merged = tabs, refs0, len(all)
-	// Adds that arrived during the merge cannot exist (wmu), so the delta is exactly what
-	// was merged.
-	x.delta, x.deltaRefs = x.delta[:0:0], x.deltaRefs[:0:0]
+	// Adds that arrived during the merge stay in the delta.
+	x.delta = append([]uint64(nil), x.delta[nd:]...)
+	x.deltaRefs = append([]uint32(nil), x.deltaRefs[nd:]...)
 	for r := range removed {
 		delete(x.removed, r)
 	}

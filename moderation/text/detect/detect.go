@@ -369,6 +369,11 @@ func (d *Detector) trigger(text, field string, i int, ms []tmatch, cs []candidat
 		return append(cs, candidate{start: i, end: end, typ: moderation.ContactBait, value: p.word, prio: prioBait})
 	case kTao:
 		return append(cs, candidate{start: i, end: end, typ: moderation.ContactTaoToken, value: p.word, prio: prioTao})
+	case kSocial:
+		if c, ok := social(text, i, end, p.latin1); ok {
+			return append(cs, c)
+		}
+		return cs
 	case kPromo:
 		if e := promo(text, i, end, p.word); e > 0 {
 			return append(cs, candidate{start: i, end: e, typ: moderation.ContactBait, value: strings.ToLower(text[i:e]), prio: prioBait})

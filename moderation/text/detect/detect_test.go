@@ -99,6 +99,7 @@ func TestWeChat(t *testing.T) {
 		{"digits id", "微信 138 0013 8000 同号", one(wechat, "13800138000", "微信 138 0013 8000")},
 		{"pure letters after CJK trigger", "薇信 sunnydays 可以聊", one(wechat, "sunnydays", "薇信 sunnydays")},
 		{"add then channel", "加我vx：wxid_abc999", one(wechat, "wxid_abc999", "加我vx：wxid_abc999")},
+		{"add wei", "需要的加薇 mint_tea66", one(wechat, "mint_tea66", "加薇 mint_tea66")},
 	})
 }
 
@@ -185,6 +186,9 @@ func TestLandline(t *testing.T) {
 		{"local with trigger", "电话 8627 4315", one(phone, "86274315", "电话 8627 4315")},
 		{"local without trigger", "店里 8627 4315", nil},
 		{"400", "客服热线400-820-1234", one(phone, "4008201234", "热线400-820-1234")},
+		{"north american", "text 415-555-0134 anytime", one(phone, "4155550134", "415-555-0134")},
+		{"number after phone trigger", "phone: 415 555 0134", one(phone, "4155550134", "phone: 415 555 0134")},
+		{"order after phone trigger", "打电话问了订单 46281937", nil},
 	})
 }
 
@@ -233,6 +237,7 @@ func TestTaoKouLing(t *testing.T) {
 		{"open taobao traditional", "咑開👉淘♂寶♀👈即可", one(tao, "打开👉淘宝", "咑開👉淘♂寶")},
 		{"price is not a code", "原价 $199，现价 ¥99", nil},
 		{"all letters is not a code", "$SUPERSALE$", nil},
+		{"spaces inside frame", "￥ 9kLm2NpQ ￥", one(tao, "9kLm2NpQ", "￥ 9kLm2NpQ ￥")},
 	})
 }
 
@@ -253,6 +258,11 @@ func TestBait(t *testing.T) {
 		{"check bio", "check my bio", one(bait, "check my bio", "check my bio")},
 		{"follow", "follow me on insta", one(bait, "follow me on", "follow me on")},
 		{"sub4sub", "sub 4 sub anyone?", one(bait, "sub 4 sub", "sub 4 sub")},
+		{"private chat", "有意私聊", one(bait, "私聊", "私聊")},
+		{"instagram handle", "ig: @moon.child_22", one(bait, "moon.child_22", "ig: @moon.child_22")},
+		{"telegram", "telegram @deals_hub", one(bait, "deals_hub", "telegram @deals_hub")},
+		{"douyin number", "抖音号 38472915 每天更新", one(bait, "38472915", "抖音号 38472915")},
+		{"douyin id", "抖音：rainbow_cake", one(bait, "rainbow_cake", "抖音：rainbow_cake")},
 	})
 }
 
@@ -265,6 +275,10 @@ func TestBaitNegatives(t *testing.T) {
 		{"check schedule", "let me check my schedule", nil},
 		{"like", "I like my new shoes", nil},
 		{"admin", "admin me please", nil},
+		{"ig word", "my ig is great", nil},
+		{"narrative", "她私我说发错货了，我私聊了客服", nil},
+		{"snap verb", "snap your fingers", nil},
+		{"douyin mention", "抖音上看到的，买了", nil},
 	})
 }
 

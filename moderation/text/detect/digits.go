@@ -335,7 +335,8 @@ func (d *Detector) classifyRun(text, field string, run *digitRun, ch kind, spanS
 		if m, ok := mobileValue(s); ok {
 			return emit(moderation.ContactPhone, m, prioTrigger)
 		}
-		if isLandline(s) || run.n >= 7 && run.n <= 8 && s[0] != '0' && !monotone(s) {
+		if isLandline(s) || run.n >= 7 && run.n <= 12 && s[0] != '0' && !monotone(s) && !dominated(s) &&
+			!negBefore(text, spanStart) {
 			return emit(moderation.ContactPhone, s, prioTrigger)
 		}
 		return out
@@ -359,6 +360,11 @@ func (d *Detector) classifyRun(text, field string, run *digitRun, ch kind, spanS
 	}
 	if run.han > 0 {
 		return out // Chinese numerals without a trigger: only a full mobile number counts
+	}
+	// North American style 415-555-0134 / (415) 555 0134: three groups 3-3-4.
+	if run.n == 10 && run.groups == 3 && run.groupLen(0) == 3 && run.groupLen(1) == 3 && s[0] >= '2' && s[3] >= '2' &&
+		!attachedLetter(text, run.start, run.end) && !dominated(s) && !negBefore(text, run.start) {
+		return emit(moderation.ContactPhone, s, prioBare)
 	}
 	if isLandline(s) && !attachedLetter(text, run.start, run.end) && !monotone(s) && !dominated(s) &&
 		!negBefore(text, run.start) {

@@ -38,8 +38,8 @@
 //   - WeChat (key "微信"): 微信 薇信 威信 徽信 V信 vx wx weixin wechat vchat 微❤ 薇❤ 微x 威x; a lone v is a weak
 //     trigger (needs a colon before the id).
 //   - QQ (key "QQ"): QQ 扣扣 企鹅 球球 Q群 QQ群 Q号; a lone q is weak (needs a colon or digits).
-//   - Add (key "加"): 加 + ➕ ＋ 添加; every add spelling followed by a lone v / vx / wx means WeChat,
-//     by a lone q means QQ (加V, +v, ➕Q).
+//   - Add (key "加"): 加 + ➕ ＋ 添加; every add spelling followed by a lone v / vx / wx or by 微 / 薇 /
+//     威 (not 微信, which is read as 加 + 微信) means WeChat, by a lone q means QQ (加V, +v, 加薇, ➕Q).
 //   - Phone (keys "手机" and "电话"): 手机 电话 联系电话 联系方式 联系 热线 致电 拨打 打我 号码 tel phone
 //     mobile call whatsapp ☎ ☏ 📞 📱.
 //
@@ -54,11 +54,12 @@
 //   - qq: 5–11 digits without a leading zero after a QQ trigger, or 6–11 digits (not mostly
 //     one digit, such as 100000) after an add trigger when the number is not a mobile number.
 //     "Q1 2024" style grouping (a lone first digit) is not a QQ number.
-//   - phone: after a phone or add trigger, a Chinese mobile number (1[3-9] + 9 digits, with an
+//   - phone: after a phone trigger, a Chinese mobile number (1[3-9] + 9 digits, with an
 //     optional +86 / 0086 / 86), a landline with area code (0 + 9–11 digits), a 400/800 number,
-//     or a 7–8 digit local number.
-//   - phone without a trigger: only a valid mobile number, a landline with area code, or a
-//     400/800 number, and only when no letter is glued to it and no order / tracking / model /
+//     or any other 7–12 digit number (local or foreign) that is not 1234567-like or mostly one
+//     digit and has no order-style word before it; after an add trigger, a mobile number.
+//   - phone without a trigger: only a valid mobile number (not 520/1314 slang), a landline with
+//     area code, a 400/800 number, or a 3-3-4 grouped North American number, and only when no letter is glued to it and no order / tracking / model /
 //     card / date / price word stands just before it.
 //   - qq without a trigger (low confidence, documented choice): a plain ASCII 8–10 digit
 //     number with no separators that stands alone (no letter, digit, '.', ',', ':', '/', '-',
@@ -73,13 +74,18 @@
 //     fragments with no host count. Hosts on Config.OwnDomains or their subdomains are not
 //     contacts (and hide whatever they cover).
 //   - taokouling: an 8–14 character letter-and-digit code framed by currency signs or key
-//     emoji (￥AbCd1234￥, €…€, $…$, ₳…₳, 🔑…🔑), with at least one letter and either a digit or
+//     emoji, up to two spaces inside the frame (￥AbCd1234￥, € AbCd1234 €, $…$, ₳…₳, 🔑…🔑), with at least one letter and either a digit or
 //     both cases; and the 淘口令 phrases 复制这段描述 / 复制这条信息 / 淘口令 / 打开淘宝 / 打开手淘 /
 //     打开👉淘宝 … in any traditional or noisy spelling (復·制, 咑閞👉淘♂寳).
-//   - bait: 私我, 私信我, 私聊我, 滴滴我, 看我主页, 戳主页, 主页有, 见主页, 看我简介, 找我拿 … (not after 自,
-//     隐, 公, 走, 营, 徇, 无, 偏, 家: 自私我, 隐私我), and English self-promotion: dm me, pm me,
-//     link in bio, check my bio, "subscribe to me / my channel", "sub 4 sub", "follow me on",
-//     "check out my …", "visit my channel".
+//   - bait: 私我, 私信我, 私聊, 滴滴我, 看我主页, 戳主页, 主页有, 见主页, 看我简介, 找我拿 … (not after 自,
+//     隐, 公, 走, 营, 徇, 无, 偏, 家, 我, 他, 她, 们: 自私我, 隐私我, 她私我说… is narrative), and
+//     English self-promotion, decided from the words after a verb (subscribe, sub, follow, check
+//     (out), visit, watch, like): dm me, pm me, link in bio, "subscribe to me", "sub to my vlog",
+//     "sub 4 sub", "follow me on", "check out my …", "check my bio / channel / page …".
+//     Also another platform's handle (bait, Value = the handle): ig / insta / instagram /
+//     snapchat / telegram / tg / twitter / tiktok / discord / fb followed by ':', '@' or "id"
+//     and a 3–30 character handle (ig: @moon.child), and 抖音号 / 抖音 / 快手 / 微博 / b站 / 飞机号
+//     followed by a handle or number.
 //
 // Not contacts: masked numbers (138****5678: two or more '*' end a number); numbers followed by a unit, currency or count word (元 块 万 个 件 年 月 日 号 岁
 // 斤 粉 赞 % kg views …) or glued to letters; numbers after 订单 单号 快递 物流 编号 型号 货号 条码
@@ -113,8 +119,10 @@
 //
 // # Limits
 //
-// Each method reports at most MaxFindings findings per field. Scanning is linear in the text:
-// about 150–250 MB per CPU-second on mixed Chinese/English notes (BenchmarkContacts,
-// BenchmarkAdLaw), and at least a few MB/s on hostile input built to slow it down
-// (BenchmarkAdversarial). No regular expressions are used.
+// Each method reports at most MaxFindings findings per field. Scanning is linear in the text
+// and uses no regular expressions. Measured on mixed Chinese/English notes of 1.3–2 KB on a
+// shared, busy 2-core machine: Contacts 120–190 MB per CPU-second, AdLaw 235–330, both together
+// 95–115 (BenchmarkContacts, BenchmarkAdLaw, BenchmarkBoth report MB/cpu-s next to the wall-clock
+// MB/s). Hostile input built to slow the scanners (BenchmarkAdversarial) stays above about
+// 4 MB/s, so a 64 KiB field takes at most about 15 ms.
 package detect

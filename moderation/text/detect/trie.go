@@ -17,6 +17,7 @@ const (
 	kTao         // 复制这段描述, 打开淘宝: 淘口令 trigger
 	kAdLaw       // 最佳, 销量第一: Advertising-Law absolute term
 	kPromo       // subscribe, check out, follow: an English self-promotion verb
+	kSocial      // ig, telegram, 抖音号: another platform's handle follows
 )
 
 // pattern is one trigger or term.

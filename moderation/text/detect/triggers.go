@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/trustd/trustd/moderation"
 )
 
 // ErrInvalidConfig is returned by New for a variant or own domain that cannot be used.
@@ -33,14 +35,21 @@ var (
 	builtinBait = []string{
 		"私我", "私信我", "私聊我", "私戳", "私戳我", "滴滴我", "dd我", "私我拿", "找我拿", "找我买", "找我领",
 		"看我主页", "看主页", "戳主页", "戳我主页", "主页有", "主页见", "见主页", "进主页", "点主页", "点我主页",
-		"主页置顶", "看我简介", "简介有", "看简介", "私信领取", "私信获取",
+		"主页置顶", "看我简介", "简介有", "看简介", "私信领取", "私信获取", "私聊",
 		"dm me", "dm for", "pm me", "inbox me", "message me", "link in bio", "link in my bio",
 	}
-	// baitNotAfter keeps words such as 自私, 隐私, 走私 from reading as 私我.
-	baitNotAfter = "自隐公走营徇无偏家"
+	// baitNotAfter keeps words such as 自私, 隐私, 走私 from reading as 私我, and narrative
+	// (她私我说…, 我私聊了客服) from reading as an invitation.
+	baitNotAfter = "自隐公走营徇无偏家我他她们"
 
 	// English self-promotion verbs; promo decides from the words after them.
 	builtinPromo = []string{"subscribe", "sub", "check", "check out", "follow", "visit", "like", "watch", "support"}
+
+	// Other platforms' handles: ig: name, telegram @name, 抖音号 12345678.
+	builtinSocial = []string{
+		"instagram", "insta", "ig", "snapchat", "snap", "telegram", "tg", "kik", "line id", "twitter", "tiktok",
+		"facebook", "fb", "discord", "抖音号", "抖音", "快手号", "快手", "微博", "b站", "飞机号", "纸飞机",
+	}
 
 	builtinTao = []string{
 		"复制这段描述", "复制这段内容", "复制这条信息", "复制这段话", "复制整段", "复制本条", "复制口令",
@@ -84,6 +93,7 @@ func buildContactTrie(cfg Config) (*trie, error) {
 		{builtinBait, kBait, false, baitNotAfter},
 		{builtinTao, kTao, false, ""},
 		{builtinPromo, kPromo, false, ""},
+		{builtinSocial, kSocial, false, ""},
 	}
 	for _, s := range steps {
 		if err := add(s.words, s.k, s.weak, s.notAft); err != nil {
@@ -95,8 +105,12 @@ func buildContactTrie(cfg Config) (*trie, error) {
 		for _, c := range []struct {
 			s string
 			k kind
-		}{{"v", kWeChat}, {"q", kQQ}, {"vx", kWeChat}, {"wx", kWeChat}} {
-			t.add(pattern{word: a + c.s, kind: c.k})
+		}{{"v", kWeChat}, {"q", kQQ}, {"vx", kWeChat}, {"wx", kWeChat}, {"微", kWeChat}, {"薇", kWeChat}, {"威", kWeChat}} {
+			p := pattern{word: a + c.s, kind: c.k}
+			if c.k == kWeChat && c.s >= "\u0080" {
+				p.notFol = []string{"信"} // 加微信 is 加 + 微信, which the chain reads
+			}
+			t.add(p)
 		}
 	}
 	t.finish()
@@ -203,4 +217,45 @@ func promo(text string, start, end int, verb string) int {
 		}
 	}
 	return -1
+}
+
+// social reads another platform's handle after a trigger ending at pos: it needs a colon, '@'
+// or "id" after a Latin trigger (so that "my ig is great" is not a handle), and takes 3–30
+// letters, digits, '.' or '_' (a digit run for 抖音号 12345678).
+func social(text string, start, pos int, latin bool) (candidate, bool) {
+	marker := false
+	for steps := 0; pos < len(text) && steps < 6; steps++ {
+		r, sz := utf8.DecodeRuneInString(text[pos:])
+		switch {
+		case r == ':' || r == '：' || r == '@' || r == '＠':
+			marker = true
+		case r == '号' || r == '是':
+			marker = true
+		case r < 0x80 && asciiClass[r]&cLetter != 0 && (asciiWord(text, pos) == "id" || asciiWord(text, pos) == "is"):
+			marker = marker || asciiWord(text, pos) == "id"
+			sz = 2
+		case isBreak(r) || !isNoise(r):
+			steps = 6
+			continue
+		}
+		pos += sz
+	}
+	if latin && !marker {
+		return candidate{}, false
+	}
+	end := pos
+	for end < len(text) && end-pos < 31 {
+		b := text[end]
+		if b >= 0x80 || asciiClass[b]&(cLetter|cDigit) == 0 && b != '_' && b != '.' {
+			break
+		}
+		end++
+	}
+	for end > pos && text[end-1] == '.' {
+		end--
+	}
+	if end-pos < 3 || end-pos > 30 || end < len(text) && text[end] < 0x80 && asciiClass[text[end]]&cLetter != 0 {
+		return candidate{}, false
+	}
+	return candidate{start: start, end: end, typ: moderation.ContactBait, value: strings.ToLower(text[pos:end]), prio: prioTrigger}, true
 }

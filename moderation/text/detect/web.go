@@ -270,6 +270,9 @@ func isTaoDelim(r rune) bool {
 func taoCode(text string, i int) (candidate, bool) {
 	_, sz := utf8.DecodeRuneInString(text[i:])
 	pos := i + sz
+	for k := 0; k < 2 && pos < len(text) && text[pos] == ' '; k++ {
+		pos++ // ￥ AbCd1234 ￥
+	}
 	var buf [16]byte
 	n := 0
 	letters, digits, upper, lower := 0, 0, 0, 0
@@ -300,6 +303,9 @@ func taoCode(text string, i int) (candidate, bool) {
 		buf[n] = byte(c)
 		n++
 		pos += rs
+	}
+	for k := 0; k < 2 && pos < len(text) && text[pos] == ' '; k++ {
+		pos++
 	}
 	if n < 8 || n > 14 || pos >= len(text) {
 		return candidate{}, false

@@ -1,0 +1,209 @@
+package trust
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/trustd/trustd/moderation"
+)
+
+// MetaAuthorCreatedAt is the key of the item's meta object that carries the author's account
+// creation time (RFC 3339), e.g. {"author_created_at": "2026-11-20T08:00:00Z"}. When it is
+// present and younger than StrikesConfig.NewAccountAge, the stricter new-account threshold
+// applies. Absent or unparsable means "not known to be new".
+const MetaAuthorCreatedAt = "author_created_at"
+
+// StrikesConfig configures Strikes.
+type StrikesConfig struct {
+	Options
+	// Window is how long a strike counts. Zero means 24 hours.
+	Window time.Duration
+	// Review is the number of strikes within Window from which every item of the author is at
+	// least review. Zero means 3; negative means never.
+	Review int
+	// Block is the number of strikes within Window from which every item of the author is
+	// blocked. Zero or negative means never (a person should look first).
+	Block int
+	// NewAccountAge is the account age below which an author is new (see MetaAuthorCreatedAt).
+	// Zero means 7 days; negative means accounts are never treated as new.
+	NewAccountAge time.Duration
+	// NewAccountReview is the Review threshold for new accounts. Zero means 1.
+	NewAccountReview int
+	// Count lists the automatic decisions that are strikes. Nil means block only.
+	Count []moderation.Decision
+	// MaxPerAuthor caps the strikes remembered per author (the newest are kept). Zero means
+	// 100. It bounds memory; thresholds above it can never be reached.
+	MaxPerAuthor int64
+}
+
+// Strikes counts recent blocks per author and escalates repeat offenders. Its OnVerdict
+// method is a queue.VerdictHook that records strikes; its Signals method is a
+// moderation.Signaler that raises an author signal. It is safe for concurrent use.
+//
+// State: one sorted set per author with a strike, {prefix}strikes:{author_id}, members the
+// item revision keys ("scene:id:revision", so recording is idempotent per revision), scores
+// the time in milliseconds; trimmed to Window and MaxPerAuthor on every write, expiring
+// Window after the last strike.
+type Strikes struct {
+	cfg      StrikesConfig
+	recorded prometheus.Counter
+	signals  *prometheus.CounterVec
+	errors   prometheus.Counter
+}
+
+// NewStrikes validates cfg, fills defaults and registers the metrics
+// trustd_author_strikes_recorded_total, trustd_author_strike_signals_total{decision} and
+// trustd_author_strike_errors_total.
+func NewStrikes(cfg StrikesConfig) (*Strikes, error) {
+	if err := cfg.fill("strikes"); err != nil {
+		return nil, err
+	}
+	if cfg.Window == 0 {
+		cfg.Window = 24 * time.Hour
+	}
+	if cfg.Window < time.Second {
+		return nil, fmt.Errorf("%w: strikes window %v is below 1s", ErrInvalidConfig, cfg.Window)
+	}
+	if cfg.Review == 0 {
+		cfg.Review = 3
+	}
+	if cfg.NewAccountAge == 0 {
+		cfg.NewAccountAge = 7 * 24 * time.Hour
+	}
+	if cfg.NewAccountReview <= 0 {
+		cfg.NewAccountReview = 1
+	}
+	if cfg.Count == nil {
+		cfg.Count = []moderation.Decision{moderation.Block}
+	}
+	for _, d := range cfg.Count {
+		if !d.Valid() || d == moderation.Pass {
+			return nil, fmt.Errorf("%w: strikes cannot count %q verdicts", ErrInvalidConfig, d)
+		}
+	}
+	if cfg.MaxPerAuthor <= 0 {
+		cfg.MaxPerAuthor = 100
+	}
+	s := &Strikes{cfg: cfg,
+		recorded: prometheus.NewCounter(prometheus.CounterOpts{Name: "trustd_author_strikes_recorded_total",
+			Help: "Strikes recorded against authors (automatic verdicts of the counted decisions)."}),
+		signals: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "trustd_author_strike_signals_total",
+			Help: "Author signals raised because of recent strikes, by the decision they ask for."}, []string{"decision"}),
+		errors: prometheus.NewCounter(prometheus.CounterOpts{Name: "trustd_author_strike_errors_total",
+			Help: "Redis errors reading or recording strikes (a failed read sends the item to review)."}),
+	}
+	for _, d := range []moderation.Decision{moderation.Review, moderation.Block} {
+		s.signals.WithLabelValues(string(d))
+	}
+	if err := register(cfg.Registerer, s.recorded, s.signals, s.errors); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Strikes) key(author string) string { return s.cfg.Prefix + "strikes:" + author }
+
+// OnVerdict records a strike when v is an automatic verdict of a counted decision. Recording
+// the same item revision twice is one strike.
+func (s *Strikes) OnVerdict(ctx context.Context, it *moderation.Item, v *moderation.Verdict) error {
+	if v.DecidedBy != moderation.DecidedByAuto || !slices.Contains(s.cfg.Count, v.Decision) {
+		return nil
+	}
+	return s.Record(ctx, v.AuthorID, v.Key())
+}
+
+// Record records a strike against author for the item revision k (moderators' removals can be
+// recorded this way too). It is idempotent per (author, k).
+func (s *Strikes) Record(ctx context.Context, author string, k moderation.Key) error {
+	now := s.cfg.Now()
+	key := s.key(author)
+	_, err := s.cfg.Redis.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZAdd(ctx, key, redis.Z{Score: float64(ms(now)), Member: k.String()})
+		p.ZRemRangeByScore(ctx, key, "-inf", "("+strconv.FormatInt(ms(now.Add(-s.cfg.Window)), 10))
+		p.ZRemRangeByRank(ctx, key, 0, -s.cfg.MaxPerAuthor-1)
+		p.PExpire(ctx, key, s.cfg.Window)
+		return nil
+	})
+	if err != nil {
+		s.errors.Inc()
+		return fmt.Errorf("record strike of %s: %w", author, err)
+	}
+	s.recorded.Inc()
+	return nil
+}
+
+// Count returns the number of strikes of author within the window, not counting the item
+// revision exclude (pass the zero Key to count all).
+func (s *Strikes) Count(ctx context.Context, author string, exclude moderation.Key) (int, error) {
+	now := s.cfg.Now()
+	key := s.key(author)
+	min := strconv.FormatInt(ms(now.Add(-s.cfg.Window)), 10)
+	p := s.cfg.Redis.Pipeline()
+	n := p.ZCount(ctx, key, min, "+inf")
+	own := p.ZScore(ctx, key, exclude.String())
+	if _, err := p.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		s.errors.Inc()
+		return 0, fmt.Errorf("count strikes of %s: %w", author, err)
+	}
+	c := int(n.Val())
+	if sc, err := own.Result(); err == nil && exclude != (moderation.Key{}) && sc >= float64(ms(now.Add(-s.cfg.Window))) {
+		c--
+	}
+	return c, nil
+}
+
+// Signals raises an author signal (no label) when the item's author has enough strikes:
+// at least review from Review strikes (NewAccountReview for a new account), block from Block.
+// The reason names the author and the count: "author u-42: 3 blocks in 24h".
+func (s *Strikes) Signals(ctx context.Context, ev *moderation.Evidence) ([]moderation.Signal, error) {
+	it := ev.Item
+	n, err := s.Count(ctx, it.AuthorID, it.Key())
+	if err != nil || n == 0 {
+		return nil, err
+	}
+	d, why := moderation.Pass, ""
+	switch {
+	case s.cfg.Block > 0 && n >= s.cfg.Block:
+		d = moderation.Block
+	case s.cfg.Review > 0 && n >= s.cfg.Review:
+		d = moderation.Review
+	case s.isNew(it):
+		if n >= s.cfg.NewAccountReview {
+			d, why = moderation.Review, " (new account)"
+		}
+	}
+	if d == moderation.Pass {
+		return nil, nil
+	}
+	s.signals.WithLabelValues(string(d)).Inc()
+	noun := "strikes"
+	if len(s.cfg.Count) == 1 && s.cfg.Count[0] == moderation.Block {
+		noun = "blocks"
+	}
+	return []moderation.Signal{{Decision: d,
+		Reason: fmt.Sprintf("author %s: %d %s in %s%s", it.AuthorID, n, noun, human(s.cfg.Window), why)}}, nil
+}
+
+// isNew reports whether the item's meta says the account is younger than NewAccountAge.
+func (s *Strikes) isNew(it *moderation.Item) bool {
+	if s.cfg.NewAccountAge < 0 || len(it.Meta) == 0 {
+		return false
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(it.Meta, &m) != nil {
+		return false
+	}
+	var created time.Time
+	if raw, ok := m[MetaAuthorCreatedAt]; !ok || json.Unmarshal(raw, &created) != nil || created.IsZero() {
+		return false
+	}
+	return s.cfg.Now().Sub(created) < s.cfg.NewAccountAge
+}
