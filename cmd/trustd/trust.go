@@ -126,6 +126,30 @@ func (l *liveDetector) Contacts(field, text string) []moderation.Contact {
 	return d.Contacts(field, text)
 }
 
+// openShadow runs the rules directory TRUSTD_SHADOW_RULES in shadow beside the live rules
+// (reloaded when it changes, like the live ones). Promote by restarting with --rules set to that
+// directory; demote by unsetting TRUSTD_SHADOW_RULES.
 func openShadow(ctx context.Context, s *stack, rdb redis.UniversalClient, o stackOptions, f trustFlags) error {
+	if f.shadowDir == "" {
+		return nil
+	}
+	// No Registerer: the shadow's rules metrics would collide with the live ones.
+	src, err := rules.NewSource(ctx, rules.SourceConfig{Dir: f.shadowDir, Logger: o.log})
+	if err != nil {
+		return fmt.Errorf("%w: TRUSTD_SHADOW_RULES=%s: %v", errUsage, f.shadowDir, err)
+	}
+	sh, err := trust.NewShadow(trust.ShadowConfig{Options: trust.Options{Redis: rdb, Registerer: o.reg, Logger: o.log},
+		Live: s.rules, Shadow: src})
+	if err != nil {
+		return fmt.Errorf("shadow rules: %w", err)
+	}
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = src.Run(rctx)
+	}()
+	s.closers = append(s.closers, func() { cancel(); <-done })
+	s.signalers = append(s.signalers, sh) // last: it sees every other signal
 	return nil
 }

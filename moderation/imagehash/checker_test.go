@@ -128,12 +128,12 @@ func TestCheckerSeenPolicy(t *testing.T) {
 	if problems, err := testutil.GatherAndLint(reg); err != nil || len(problems) > 0 {
 		t.Errorf("metrics lint: %v %v", problems, err)
 	}
-	const want = `
+	const wantIndex = `
 # HELP trustd_image_index_hashes Hashes in the in-memory image index, per bank (two per image: whole and centre crop).
 # TYPE trustd_image_index_hashes gauge
 trustd_image_index_hashes{bank="seen"} 8
 `
-	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "trustd_image_index_hashes"); err != nil {
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(wantIndex), "trustd_image_index_hashes"); err != nil {
 		t.Error(err)
 	}
 }

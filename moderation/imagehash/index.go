@@ -1,6 +1,7 @@
 package imagehash
 
 import (
+	"encoding/binary"
 	"math/bits"
 	"slices"
 	"sync"
@@ -12,9 +13,10 @@ import (
 // query chunk and checking the full distance of what is there finds every match: results are
 // exact for any radius, and the work grows with the radius (the design point is r ≤ 12).
 //
-// Each table stores the full hashes of its bucket contiguously (8 bytes per hash per table,
-// 32 bytes per hash in all) so a probe is a sequential scan; table 0 also keeps the reference
-// of each hash (4 bytes), which leads to its metadata. Adds go to a small unsorted delta that
+// Each table stores the hashes of its buckets contiguously, so a probe is a sequential scan:
+// table 0 the full hashes (8 bytes) and the reference of each (4 bytes, the key of its
+// metadata), tables 1–3 only the 48 bits outside their chunk (6 bytes; the bucket gives the
+// rest). That is 30 bytes per hash, plus 1 MiB of bucket offsets per index. Adds go to a small unsorted delta that
 // is scanned linearly and merged into the tables in the background when it grows past a
 // threshold (a merge at 10M hashes takes seconds; adds and queries never wait for it).
 //
@@ -36,8 +38,28 @@ type Index struct {
 }
 
 type table struct {
-	offsets []uint32 // len 65537 once built
-	hashes  []uint64
+	offsets []uint32 // len 65537 once built: bucket c is entries offsets[c]..offsets[c+1]
+	hashes  []uint64 // table 0: the full hashes
+	packed  []byte   // tables 1–3: 6 bytes per hash (the 48 bits outside the chunk), +2 slack
+}
+
+const mask48 = 1<<48 - 1
+
+// pack drops chunk j from h, keeping the other 48 bits in order.
+func pack(h uint64, j int) uint64 {
+	low := uint64(1)<<(16*j) - 1
+	return h&low | (h>>16)&^low
+}
+
+// unpack puts chunk value c back into the 48 bits of a packed hash.
+func unpack(rest uint64, c uint16, j int) uint64 {
+	low := uint64(1)<<(16*j) - 1
+	return rest&low | uint64(c)<<(16*j) | (rest&^low)<<16
+}
+
+// restAt reads packed entry i.
+func (t *table) restAt(i uint32) uint64 {
+	return binary.LittleEndian.Uint64(t.packed[6*uint64(i):]) & mask48
 }
 
 // chunkMasks lists every 16-bit mask with at most 4 bits set, by popcount.
@@ -165,16 +187,23 @@ func (x *Index) merge() {
 		for i := 1; i < len(counts); i++ {
 			counts[i] += counts[i-1]
 		}
-		t := table{offsets: slices.Clone(counts[:]), hashes: make([]uint64, len(all))}
+		t := table{offsets: slices.Clone(counts[:])}
 		pos := counts[:1<<16]
 		if j == 0 {
+			t.hashes = make([]uint64, len(all))
 			refs0 = make([]uint32, len(all))
+		} else {
+			t.packed = make([]byte, 6*len(all)+2)
 		}
+		var b [8]byte
 		for i, h := range all {
 			c := chunk(h, j)
-			t.hashes[pos[c]] = h
 			if j == 0 {
+				t.hashes[pos[c]] = h
 				refs0[pos[c]] = allRefs[i]
+			} else {
+				binary.LittleEndian.PutUint64(b[:], pack(h, j))
+				copy(t.packed[6*uint64(pos[c]):], b[:6])
 			}
 			pos[c]++
 		}
@@ -201,32 +230,47 @@ func (x *Index) Query(q uint64, radius int, fn func(ref uint32, h uint64, dist i
 	defer x.mu.RUnlock()
 	rho := radius / 4
 	masks := chunkMasks[:chunkMaskEnd[rho]]
-	for j := range x.tables {
-		t := &x.tables[j]
-		if len(t.hashes) == 0 {
-			break
-		}
-		qc := chunk(q, j)
+	if x.merged > 0 {
+		// Table 0 holds full hashes.
+		t := &x.tables[0]
+		qc := chunk(q, 0)
 		for _, m := range masks {
 			c := qc ^ m
 			bucket := t.hashes[t.offsets[c]:t.offsets[int(c)+1]]
 			for k, h := range bucket {
 				d := bits.OnesCount64(h ^ q)
-				if d > radius {
-					continue
-				}
-				// Report a hash only from the first table in which it is within rho, so that
-				// each stored hash is reported once.
-				first := true
-				for i := 0; i < j; i++ {
-					if bits.OnesCount16(chunk(h, i)^chunk(q, i)) <= rho {
-						first = false
-						break
-					}
-				}
 				// Equal hashes are reported together, at their first copy in the bucket.
-				if first && !slices.Contains(bucket[:k], h) {
+				if d <= radius && !slices.Contains(bucket[:k], h) {
 					x.reportLocked(h, d, fn)
+				}
+			}
+		}
+		// Tables 1–3 hold the 48 other bits of each hash.
+		for j := 1; j < len(x.tables); j++ {
+			t := &x.tables[j]
+			qc := chunk(q, j)
+			for _, m := range masks {
+				c := qc ^ m
+				lo, hi := t.offsets[c], t.offsets[int(c)+1]
+				for i := lo; i < hi; i++ {
+					rest := t.restAt(i)
+					h := unpack(rest, c, j)
+					d := bits.OnesCount64(h ^ q)
+					if d > radius {
+						continue
+					}
+					// Report a hash only from the first table in which it is within rho, so
+					// that each stored hash is reported once.
+					first := true
+					for p := 0; p < j; p++ {
+						if bits.OnesCount16(chunk(h, p)^chunk(q, p)) <= rho {
+							first = false
+							break
+						}
+					}
+					if first && !t.hasBefore(lo, i, rest) {
+						x.reportLocked(h, d, fn)
+					}
 				}
 			}
 		}
@@ -238,6 +282,16 @@ func (x *Index) Query(q uint64, radius int, fn func(ref uint32, h uint64, dist i
 			}
 		}
 	}
+}
+
+// hasBefore reports whether entries lo..i-1 hold rest (an equal hash earlier in the bucket).
+func (t *table) hasBefore(lo, i uint32, rest uint64) bool {
+	for k := lo; k < i; k++ {
+		if t.restAt(k) == rest {
+			return true
+		}
+	}
+	return false
 }
 
 // reportLocked calls fn for every reference of hash h in the tables: equal hashes share a
@@ -253,4 +307,15 @@ func (x *Index) reportLocked(h uint64, d int, fn func(uint32, uint64, int)) {
 			fn(x.refs0[i], h, d)
 		}
 	}
+}
+
+// Bytes returns the memory held by the tables and the delta (not the metadata).
+func (x *Index) Bytes() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	n := 8*cap(x.delta) + 4*cap(x.deltaRefs) + 4*cap(x.refs0)
+	for _, t := range x.tables {
+		n += 4*cap(t.offsets) + 8*cap(t.hashes) + cap(t.packed)
+	}
+	return n
 }

@@ -168,6 +168,7 @@ func BenchmarkIndexLookup(b *testing.B) {
 				b.StopTimer()
 				slices.Sort(lat)
 				b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+				b.ReportMetric(float64(x.Bytes())/float64(x.Len()), "index-bytes/hash")
 				_ = matches
 			})
 		}

@@ -93,7 +93,7 @@ func BenchmarkMemory(b *testing.B) {
 			b.Fatal(err)
 		}
 		per := load(b, rdb, func(i int) error {
-			it := comment(fmt.Sprintf("c-%d", i), fmt.Sprintf("u-%d", i), fmt.Sprintf("第%d条评论：这个真的好好用啊姐妹们", i))
+			it := comment(fmt.Sprintf("c-%d", i), fmt.Sprintf("u-%d", i), distinctText(i))
 			it.Revision = 1
 			_, err := f.Signals(ctx, &moderation.Evidence{Item: it})
 			return err
@@ -132,4 +132,17 @@ func memUsage(b *testing.B, rdb *redis.Client, key string) int64 {
 		b.Fatalf("MEMORY USAGE %s: %v", key, err)
 	}
 	return n
+}
+
+// distinctText returns a pseudo-random 24-character Chinese text, different for every i.
+func distinctText(i int) string {
+	x := uint64(i)*0x9e3779b97f4a7c15 + 1
+	r := make([]rune, 24)
+	for j := range r {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		r[j] = rune(0x4e00 + x%3000)
+	}
+	return string(r)
 }

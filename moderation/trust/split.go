@@ -39,7 +39,8 @@ type SplitConfig struct {
 	// MaxFragments is how many earlier items of an author are kept (the newest). Zero means 8.
 	MaxFragments int64
 	// FragmentBytes is how much text is kept from the end of each item (cut on a rune
-	// boundary). Zero means 64; a contact is reassembled when the pieces before the current
+	// boundary). Zero means 40 (so that a member stays within Redis's compact listpack encoding,
+	// 64 bytes, for ids up to about 20 bytes); a contact is reassembled when the pieces before the current
 	// item fit in it.
 	FragmentBytes int
 	// HeadBytes is how much of the current item (title, then body) is joined to the earlier
@@ -95,7 +96,7 @@ func NewSplitContacts(cfg SplitConfig) (*SplitContacts, error) {
 		cfg.MaxFragments = 8
 	}
 	if cfg.FragmentBytes <= 0 {
-		cfg.FragmentBytes = 64
+		cfg.FragmentBytes = 40
 	}
 	if cfg.HeadBytes <= 0 {
 		cfg.HeadBytes = 256
