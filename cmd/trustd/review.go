@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/trustd/trustd/moderation"
+	"github.com/trustd/trustd/moderation/imagehash"
 	"github.com/trustd/trustd/moderation/review"
 	"github.com/trustd/trustd/queue"
 	"github.com/trustd/trustd/rules"
@@ -114,4 +116,30 @@ func openReview(ctx context.Context, s *stack, rdb redis.UniversalClient, o stac
 	}()
 	s.closers = append(s.closers, func() { cancel(); <-done })
 	return nil
+}
+
+// registerBanks mounts the image bank API. With an auth file it needs an admin token; without
+// one it is open like ingest (trusted network only).
+func registerBanks(mux *http.ServeMux, banks *imagehash.Banks, s *stack) {
+	inner := http.NewServeMux()
+	banks.Register(inner)
+	var h http.Handler = inner
+	if s.authorize != nil && s.reviewAPI != nil {
+		api := s.reviewAPI
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p, err := api.Caller(r)
+			switch {
+			case err != nil:
+				queue.WriteError(w, slog.Default(), err)
+			case p == nil:
+				queue.WriteError(w, slog.Default(), &queue.HTTPError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "an admin token is required"})
+			case p.Role != review.RoleAdmin:
+				queue.WriteError(w, slog.Default(), &queue.HTTPError{Status: http.StatusForbidden, Code: "forbidden", Message: "bank management needs an admin token"})
+			default:
+				inner.ServeHTTP(w, r)
+			}
+		})
+	}
+	mux.Handle("/v1/banks", h)
+	mux.Handle("/v1/banks/", h)
 }

@@ -95,6 +95,14 @@ func buildStack(ctx context.Context, o stackOptions) (*stack, error) {
 		s.close()
 		return nil, err
 	}
+	chk, banks, closeImages, err := openImages(ctx, o)
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	s.images, s.banker = chk, chk
+	s.closers = append(s.closers, closeImages)
+	s.routes = append(s.routes, func(mux *http.ServeMux) { registerBanks(mux, banks, s) })
 	if o.rdb != nil {
 		if err := openReview(ctx, s, o.rdb, o); err != nil {
 			s.close()
