@@ -137,7 +137,7 @@ func newPositional(patterns []string) Matcher {
 	if len(pats) == 0 {
 		return emptyMatcher{}
 	}
-	b := pdahocorasick.NewAhoCorasickBuilder(pdahocorasick.Opts{MatchKind: pdahocorasick.StandardMatch, DFA: len(pats) <= 200000})
+	b := pdahocorasick.NewAhoCorasickBuilder(pdahocorasick.Opts{MatchKind: pdahocorasick.StandardMatch, DFA: len(pats) <= 20000})
 	p.ac = b.Build(pats)
 	return p
 }

@@ -234,7 +234,6 @@ func (s *Set) Dictionaries() map[string]int { return maps.Clone(s.dicts) }
 // Variants returns the variant tables (canonical → spellings).
 func (s *Set) Variants() map[string][]string { return s.variants }
 
-
 // runOK reports whether a text run r may stand for a term run t in a term of n units: equal
 // runs always; elongation (three or more) always; in terms of four or more units a longer run
 // (fuckk); in terms of five or more units any run (ashole for asshole).
@@ -475,4 +474,3 @@ func (s *Set) Entry(dictionary, term string) (Entry, bool) {
 func wordEnd(n *text.Text, b int) bool {
 	return b >= len(n.Units) || n.Units[b].Break != text.BreakNone || !n.Units[b].Latin
 }
-

@@ -270,7 +270,7 @@ func openImages(ctx context.Context, o stackOptions) (*imagehash.Checker, *image
 		}
 	}
 	chk, err := imagehash.New(imagehash.Config{Banks: banks, Logger: o.log, Registerer: o.reg,
-		Fetch: imagehash.FetchConfig{AllowFileURLs: o.allowFileURLs}})
+		Fetch: imagehash.FetchConfig{AllowFileURLs: o.allowFileURLs, AllowPrefixes: o.imageAllow}})
 	if err != nil {
 		_ = banks.Close()
 		return nil, nil, nil, fmt.Errorf("image checker: %w", err)

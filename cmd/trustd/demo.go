@@ -8,8 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -57,9 +60,16 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	defer rdb.Close()
+	imagesBase, stopImages, err := serveDemoImages()
+	if err != nil {
+		return err
+	}
+	defer stopImages()
 	reg := newRegistry("demo")
 	st, err := buildStack(ctx, stackOptions{rulesDir: p.rulesDir, rdb: rdb, reg: reg, log: log, serveAPI: true,
-		review: reviewOptions{reviewFlags: reviewFlags{insecureCookies: true}, imageSources: "'self' http: https: data:"}})
+		// The demo's own image server is on loopback, which the fetcher refuses by default.
+		imageAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
+		review:     reviewOptions{reviewFlags: reviewFlags{insecureCookies: true}, imageSources: "'self' http: https: data:"}})
 	if err != nil {
 		return err
 	}
@@ -90,7 +100,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	defer w.Shutdown()
 
-	items, err := demoItems()
+	items, err := demoItems("items.jsonl", imagesBase)
+	if err != nil {
+		return err
+	}
+	later, err := demoItems("items_later.jsonl", imagesBase)
 	if err != nil {
 		return err
 	}
@@ -101,17 +115,21 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	defer client.Close()
 	api := "http://" + apiLn.Addr().String()
 	fmt.Fprintf(e.Stdout, "trustd demo: embedded Redis at %s, rules %s\n", mr.Addr(), st.rules.Rules().Version())
-	fmt.Fprintf(e.Stdout, "submitting %d sample notes and comments…\n\n", len(items))
-	for _, it := range items {
-		it.SubmittedAt = time.Now().UTC()
-		if _, err := client.Submit(ctx, it); err != nil {
-			return fmt.Errorf("submit %s: %w", it.ID, err)
+	fmt.Fprintf(e.Stdout, "submitting %d sample notes and comments…\n\n", len(items)+len(later))
+	last := "0"
+	// The later items reuse a photo of the first batch: they go in once it is in the seen bank.
+	for _, batch := range [][]*moderation.Item{items, later} {
+		for _, it := range batch {
+			it.SubmittedAt = time.Now().UTC()
+			if _, err := client.Submit(ctx, it); err != nil {
+				return fmt.Errorf("submit %s: %w", it.ID, err)
+			}
+		}
+		if last, err = printVerdicts(ctx, e.Stdout, rdb, last, len(batch), *jsonOut); err != nil {
+			return err
 		}
 	}
-	if err := printVerdicts(ctx, e.Stdout, rdb, len(items), *jsonOut); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.Stdout, "\nAll %d verdicts are on the stream %q.\n", len(items), queue.DefaultStream)
+	fmt.Fprintf(e.Stdout, "\nAll %d verdicts are on the stream %q.\n", len(items)+len(later), queue.DefaultStream)
 	fmt.Fprintf(e.Stdout, "  API:        %s/v1/items  (POST an item; GET %s/v1/items/note/demo-note-3/verdict)\n", api, api)
 	if st.reviewAPI != nil {
 		login, err := st.reviewAPI.LoginURL(ctx, api, "demo", review.RoleAdmin, time.Hour)
@@ -135,20 +153,37 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func demoItems() ([]*moderation.Item, error) {
-	data, err := demoFS.ReadFile("testdata/demo/items.jsonl")
+// demoItems reads a sample file, replacing "{images}" in image URLs with imagesBase.
+func demoItems(name, imagesBase string) ([]*moderation.Item, error) {
+	data, err := demoFS.ReadFile("testdata/demo/" + name)
 	if err != nil {
 		return nil, err
 	}
+	data = bytes.ReplaceAll(data, []byte("{images}"), []byte(imagesBase))
 	var items []*moderation.Item
 	for i, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
 		it, err := moderation.DecodeItem(line)
 		if err != nil {
-			return nil, fmt.Errorf("demo item %d: %w", i+1, err)
+			return nil, fmt.Errorf("demo item %s:%d: %w", name, i+1, err)
 		}
 		items = append(items, it)
 	}
 	return items, nil
+}
+
+// serveDemoImages serves the embedded sample photos on a loopback port.
+func serveDemoImages() (base string, stop func(), err error) {
+	sub, err := fs.Sub(demoFS, "testdata/demo")
+	if err != nil {
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: http.StripPrefix("/img/", http.FileServerFS(sub)), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String() + "/img", func() { _ = srv.Close() }, nil
 }
 
 // fastForward advances miniredis's clock with wall time until ctx ends.
@@ -167,18 +202,19 @@ func fastForward(ctx context.Context, mr *miniredis.Miniredis) {
 	}
 }
 
-// printVerdicts reads the verdict stream from the start and prints n verdicts.
-func printVerdicts(ctx context.Context, out io.Writer, rdb *redis.Client, n int, asJSON bool) error {
+// printVerdicts reads the verdict stream after the entry id last, prints n verdicts and
+// returns the id of the last one.
+func printVerdicts(ctx context.Context, out io.Writer, rdb *redis.Client, last string, n int, asJSON bool) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	last, seen := "0", 0
+	seen := 0
 	for seen < n {
 		res, err := rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{queue.DefaultStream, last}, Count: 100, Block: 500 * time.Millisecond}).Result()
 		if errors.Is(err, redis.Nil) {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("read verdicts (%d of %d so far): %w", seen, n, err)
+			return last, fmt.Errorf("read verdicts (%d of %d so far): %w", seen, n, err)
 		}
 		for _, m := range res[0].Messages {
 			last = m.ID
@@ -189,12 +225,12 @@ func printVerdicts(ctx context.Context, out io.Writer, rdb *redis.Client, n int,
 			}
 			v, err := decodeVerdict(m.Values["verdict"])
 			if err != nil {
-				return fmt.Errorf("stream entry %s: %w", m.ID, err)
+				return last, fmt.Errorf("stream entry %s: %w", m.ID, err)
 			}
 			fmt.Fprintln(out, summarize(&v))
 		}
 	}
-	return nil
+	return last, nil
 }
 
 // summarize renders a verdict as one human-readable line.
@@ -213,6 +249,14 @@ func summarize(v *moderation.Verdict) string {
 	}
 	for _, c := range v.Contacts {
 		fmt.Fprintf(&b, "  %s %q→%s:%s", c.Field, c.Text, c.Type, c.Value)
+	}
+	for _, im := range v.Images {
+		if im.Status != moderation.ImageOK {
+			fmt.Fprintf(&b, "  image %d: %s", im.Index, im.Error)
+		}
+		for _, m := range im.Matches {
+			fmt.Fprintf(&b, "  image %d ≈ %s of %s (bank %s, distance %d)", im.Index, m.ContentID, m.AuthorID, m.Bank, m.Distance)
+		}
 	}
 	return b.String()
 }

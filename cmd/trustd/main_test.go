@@ -192,14 +192,22 @@ func TestDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exit %d: %s\n%s", code, out, stderr)
 	}
-	items, err := demoItems()
+	items, err := demoItems("items.jsonl", "http://x")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, it := range items {
+	later, err := demoItems("items_later.jsonl", "http://x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range append(items, later...) {
 		if !strings.Contains(out, it.ID) {
 			t.Errorf("demo printed no verdict for %s:\n%s", it.ID, out)
 		}
+	}
+	// The later note reuses a photo of an earlier one by another author.
+	if !strings.Contains(out, "≈ demo-note-5 of u-kate") || !strings.Contains(out, "duplicate_image") {
+		t.Errorf("demo did not show the duplicate image:\n%s", out)
 	}
 	if !strings.Contains(out, "/metrics") {
 		t.Errorf("demo did not print the metrics URL:\n%s", out)

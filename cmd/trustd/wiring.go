@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
@@ -53,6 +54,7 @@ type stackOptions struct {
 	log           *slog.Logger
 	allowFileURLs bool
 	banksDir      string
+	imageAllow    []netip.Prefix // non-public addresses image fetches may reach anyway (the demo's server)
 	webhooks      webhookFlags
 	review        reviewOptions
 	serveAPI      bool // the process serves the API (review routes, review loop)
