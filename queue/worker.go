@@ -245,14 +245,20 @@ func (w *Worker) processModerate(ctx context.Context, t *asynq.Task) error {
 		w.m.failures.WithLabelValues(failPayload).Inc()
 		return err
 	}
-	done, err := w.cfg.Publisher.Published(ctx, it.Key())
-	if err != nil {
-		w.m.failures.WithLabelValues(failRedis).Inc()
-		return err
-	}
-	if done {
-		w.m.dupes.Inc()
-		return nil
+	// A retried attempt (a failure, or a worker that died with the task leased) may come after
+	// the verdict was published: then there is nothing left to do. A first attempt cannot, apart
+	// from a rare resubmission race that the publish marker catches anyway, so the hot path
+	// saves the round trip.
+	if retried, _ := asynq.GetRetryCount(ctx); retried > 0 {
+		done, err := w.cfg.Publisher.Published(ctx, it.Key())
+		if err != nil {
+			w.m.failures.WithLabelValues(failRedis).Inc()
+			return err
+		}
+		if done {
+			w.m.dupes.Inc()
+			return nil
+		}
 	}
 	v, err := w.cfg.Moderator.Moderate(ctx, it)
 	if err != nil {

@@ -365,7 +365,7 @@ func (s *Set) scan(scene moderation.Scene, field, txt string, explain bool) ([]m
 	n := text.NormalizeTo(tp, txt)
 	ms := find(s.dict, s.dictPats, n)
 	var allows []match
-	if len(ms) > 0 {
+	if slices.ContainsFunc(ms, func(m match) bool { return m.p.t.entry.Category != categoryTarget }) {
 		allows = find(s.allow, s.allowPat, n)
 	}
 	var hits []moderation.Hit

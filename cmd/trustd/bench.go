@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -66,6 +68,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&o.concurrency, "concurrency", 0, "worker concurrency (0: the worker default)")
 	fs.DurationVar(&o.drain, "drain-timeout", 2*time.Minute, "how long to wait for the last verdicts before counting the rest as lost")
 	jsonOut := fs.Bool("json", false, "print results as JSON")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the pipeline phase to this file (go tool pprof)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -86,6 +89,17 @@ func runBench(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("no-op phase: %w", err)
 		}
 		results = append(results, r)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	r, err := benchPipeline(ctx, rdb, p.rulesDir, o, log, e.Stderr)
 	if err != nil {

@@ -316,6 +316,13 @@ var asciiClass = func() (c [utf8.RuneSelf]Class) {
 // must be a letter or have a leet reading. Digits that stay digits keep ClassDigit; leet symbols
 // that stay symbols become noise. It reports whether an ambiguous reading was used.
 func resolveLeet(items []item) bool {
+	// "()" between Latin letters is an o (c()ck).
+	for k := 1; k+2 < len(items); k++ {
+		if items[k].r == '(' && items[k+1].r == ')' && items[k-1].class == ClassLatin && items[k+2].class == ClassLatin {
+			items[k].r, items[k].class = 'o', ClassLatin
+			items[k+1].class = ClassNoise
+		}
+	}
 	ambiguous := false
 	for i := 0; i < len(items); {
 		c := items[i].class

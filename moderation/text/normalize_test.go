@@ -28,6 +28,7 @@ func TestNormalize(t *testing.T) {
 		{"leet", "th1$ $h!t", "this shit", "thls shlt"},
 		{"leet symbols only with letters", "@$$h073", "asshote", "asshole"},
 		{"leet plus", "b!+ch", "bitch", "bltch"},
+		{"parentheses as o", "c()ck (not) f(x)", "co·ck not f·x", ""},
 		{"trailing bang is punctuation", "idiot!", "idiot", ""},
 		{"digits stay digits", "45s mp3 abc123 2026", "45s mp3 abc123 2026", ""},
 		{"repeats", "fuuuuuck gooood good", "fuuuck goood good", ""},
