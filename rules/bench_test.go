@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/trustd/trustd/moderation"
+	"github.com/trustd/trustd/moderation/text"
 )
 
 // benchNote is a mixed Chinese / English note of ordinary text with a few findings, written for
@@ -26,9 +27,9 @@ var cloudflare100k = flag.Bool("cloudflare100k", false, "include the cloudflare 
 
 func engines100k() []Engine {
 	if *cloudflare100k {
-		return []Engine{EngineCloudflare, EnginePositional}
+		return []Engine{EngineCloudflare, EnginePositional, EngineRunes}
 	}
-	return []Engine{EnginePositional}
+	return []Engine{EnginePositional, EngineRunes}
 }
 
 var (
@@ -46,7 +47,7 @@ func shippedSet(b *testing.B, e Engine) *Set {
 		if err != nil {
 			panic(err)
 		}
-		for _, e := range []Engine{EngineCloudflare, EnginePositional} {
+		for _, e := range []Engine{EngineCloudflare, EnginePositional, EngineRunes} {
 			s, err := Compile(files, CompileOptions{Engine: e})
 			if err != nil {
 				panic(err)
@@ -95,7 +96,7 @@ func benchScan(b *testing.B, s *Set) {
 }
 
 func BenchmarkScanTextShipped(b *testing.B) {
-	for _, e := range []Engine{EngineCloudflare, EnginePositional} {
+	for _, e := range []Engine{EngineCloudflare, EnginePositional, EngineRunes} {
 		b.Run(string(e), func(b *testing.B) { benchScan(b, shippedSet(b, e)) })
 	}
 }
@@ -137,7 +138,7 @@ func BenchmarkHeap(b *testing.B) {
 		name string
 		n    int
 	}{{"shipped", 0}, {"100k", 100_000}} {
-		es := []Engine{EngineCloudflare, EnginePositional}
+		es := []Engine{EngineCloudflare, EnginePositional, EngineRunes}
 		if c.n > 0 {
 			es = engines100k()
 		}
@@ -169,5 +170,30 @@ func BenchmarkHeap(b *testing.B) {
 				runtime.KeepAlive(keep)
 			})
 		}
+	}
+}
+
+// BenchmarkStages splits the text stage on benchNote: normalisation, dictionary matching with
+// validation, and the contact / Advertising-Law detectors.
+func BenchmarkStages(b *testing.B) {
+	s := shippedSet(b, DefaultEngine)
+	n := text.Normalize(benchNote)
+	var reuse text.Text
+	for _, st := range []struct {
+		name string
+		fn   func()
+	}{
+		{"normalize", func() { text.NormalizeTo(&reuse, benchNote) }},
+		{"match", func() { find(s.dict, s.dictPats, n) }},
+		{"contacts", func() { s.detector.Contacts("body", benchNote) }},
+		{"adlaw", func() { s.detector.AdLaw("body", benchNote) }},
+		{"scantext", func() { s.ScanText(moderation.SceneNote, "body", benchNote) }},
+	} {
+		b.Run(st.name, func(b *testing.B) {
+			b.SetBytes(int64(len(benchNote)))
+			for b.Loop() {
+				st.fn()
+			}
+		})
 	}
 }

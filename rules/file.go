@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/trustd/trustd/moderation"
@@ -332,12 +331,4 @@ func Load(fsys fs.FS) ([]*File, error) {
 		return nil, fmt.Errorf("%w: no *.rules files", ErrSyntax)
 	}
 	return files, nil
-}
-
-// atoiDefault parses an integer option.
-func atoiDefault(s string, def int) (int, error) {
-	if s == "" {
-		return def, nil
-	}
-	return strconv.Atoi(s)
 }

@@ -11,7 +11,7 @@ func TestMain(m *testing.M) {
 }
 
 // engines are the matcher engines every test runs against.
-var engines = []Engine{EnginePositional, EngineCloudflare}
+var engines = []Engine{EnginePositional, EngineCloudflare, EngineRunes}
 
 // mustCompile loads the default rules plus extra files and compiles them with engine e.
 func mustCompile(t testing.TB, e Engine, extra ...*File) *Set {

@@ -29,12 +29,15 @@ const (
 	// EnginePositional is github.com/petar-dambovaliev/aho-corasick with standard (overlapping)
 	// match semantics, which reports positions directly.
 	EnginePositional Engine = "positional"
+	// EngineRunes is trustd's own Aho-Corasick automaton over runes (runeac.go), with
+	// positions; normalised keys are mostly multi-byte CJK, so it steps per character.
+	EngineRunes Engine = "runes"
 	// EngineNaive is the reference matcher (strings.Index per pattern), for tests.
 	EngineNaive Engine = "naive"
 )
 
 // DefaultEngine is the engine Compile uses when none is configured.
-const DefaultEngine = EnginePositional
+const DefaultEngine = EngineRunes
 
 // ErrUnknownEngine is returned for an Engine name that is not one of the constants.
 var ErrUnknownEngine = fmt.Errorf("rules: unknown matcher engine")
@@ -46,6 +49,8 @@ func NewMatcher(e Engine, patterns []string) (Matcher, error) {
 		return newCloudflare(patterns), nil
 	case EnginePositional, "":
 		return newPositional(patterns), nil
+	case EngineRunes:
+		return newRuneAC(patterns), nil
 	case EngineNaive:
 		return naive(patterns), nil
 	}

@@ -474,3 +474,8 @@ func (s *Set) Entry(dictionary, term string) (Entry, bool) {
 func wordEnd(n *text.Text, b int) bool {
 	return b >= len(n.Units) || n.Units[b].Break != text.BreakNone || !n.Units[b].Latin
 }
+
+var (
+	_ moderation.Rules       = (*Set)(nil)
+	_ moderation.RulesSource = (*Source)(nil)
+)

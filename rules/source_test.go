@@ -235,3 +235,52 @@ func TestOverlayRedis(t *testing.T) {
 		t.Errorf("AddTerm with a bad action = %v, want ErrBadOverlay", err)
 	}
 }
+
+// TestReloadDoesNotPauseMatching: while a large dictionary compiles, scans keep running on the
+// old snapshot; afterwards they see the new one.
+func TestReloadDoesNotPauseMatching(t *testing.T) {
+	t.Parallel()
+	dir := copyDefaults(t)
+	src, err := NewSource(t.Context(), SourceConfig{Dir: dir, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := src.Rules().Version()
+	var b strings.Builder
+	b.WriteString("kind dictionary\ncategory spam\n")
+	for _, f := range syntheticFiles(20_000)[len(src.Set().Files()):] {
+		for _, e := range f.Entries {
+			b.WriteString(e.Term + "\n")
+		}
+	}
+	b.WriteString("zorblax\n")
+	writeFile(t, filepath.Join(dir, "big.rules"), b.String())
+
+	stop := make(chan struct{})
+	scans := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				scans <- n
+				return
+			default:
+			}
+			if v := src.Rules().Version(); v == old {
+				src.Rules().ScanText(moderation.SceneComment, "body", "what the fuck")
+				n++
+			}
+		}
+	}()
+	if err := src.Reload(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	if n := <-scans; n == 0 {
+		t.Error("no scan completed on the old rules while the new ones compiled")
+	}
+	if got := hitTerms(src, "zorblax"); len(got) != 1 {
+		t.Errorf("new rules not live after reload: %v", got)
+	}
+}

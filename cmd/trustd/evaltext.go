@@ -142,7 +142,7 @@ func runEvalText(ctx context.Context, e *env, args []string) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	scene := fs.String("scene", string(moderation.SceneComment), "scene the cases are moderated as: note, comment or nickname")
 	misses := fs.Bool("misses", false, "list the ids of misclassified cases")
-	engine := fs.String("engine", string(rules.DefaultEngine), "matcher engine: positional or cloudflare")
+	engine := fs.String("engine", string(rules.DefaultEngine), "matcher engine: runes, positional or cloudflare")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

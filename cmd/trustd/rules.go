@@ -35,7 +35,7 @@ func runRulesTest(_ context.Context, e *env, args []string) error {
 		"examples. Prints each failure with file and line; exits 1 when any example fails.")
 	var p procFlags
 	p.registerRules(fs, e)
-	engine := fs.String("engine", string(rules.DefaultEngine), "matcher engine: positional or cloudflare")
+	engine := fs.String("engine", string(rules.DefaultEngine), "matcher engine: runes, positional or cloudflare")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -19,7 +19,9 @@
 //
 // Then, per Latin token (letters, digits and leet symbols with nothing in between), leetspeak is
 // read as letters when that turns the token into a word (th1$ → this, @$$h073 → asshote, with
-// the alternative reading asshole in Text.Alt); "45s", "mp3", "abc123" stay as they are. Noise is
+// the alternative reading asshole in Text.Alt), also across punctuation when a word is spelled out
+// one character at a time (b.u.l.l.s.h.1.t); "45s", "mp3", "abc123", "1.2.3" stay as they are;
+// "()" between letters is an o (c()ck). Noise is
 // dropped, and runs of one character are collapsed into a unit that remembers its length
 // (fuuuuck → f·u(4)·c·k), so matchers can keep legitimate doubles (good ≠ god, ass ≠ as).
 // Every unit keeps the boundary in front of it, which the rules package uses for Latin

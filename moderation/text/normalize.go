@@ -315,7 +315,7 @@ var asciiClass = func() (c [utf8.RuneSelf]Class) {
 // leetspeak turns it into letters: the token must contain an ASCII letter and every character
 // must be a letter or have a leet reading. Digits that stay digits keep ClassDigit; leet symbols
 // that stay symbols become noise. It reports whether an ambiguous reading was used.
-func resolveLeet(items []item) bool {
+func resolveLeet(items []item) (ambiguous bool) {
 	// "()" between Latin letters is an o (c()ck).
 	for k := 1; k+2 < len(items); k++ {
 		if items[k].r == '(' && items[k+1].r == ')' && items[k-1].class == ClassLatin && items[k+2].class == ClassLatin {
@@ -323,7 +323,20 @@ func resolveLeet(items []item) bool {
 			items[k+1].class = ClassNoise
 		}
 	}
-	ambiguous := false
+	// "!" and "|" closing a token are punctuation ("asshole!"), not letters.
+	for k := range items {
+		if items[k].class == ClassLeet && (items[k].r == '!' || items[k].r == '|') && k > 0 &&
+			(k+1 == len(items) || !isChar(items[k+1].class)) && isChar(items[k-1].class) {
+			items[k].class = ClassNoise
+		}
+	}
+	ambiguous = spacedLeet(items)
+	defer func() {
+		// Symbols the token pass turned into punctuation can leave new spaced-out chains.
+		if spacedLeet(items) {
+			ambiguous = true
+		}
+	}()
 	for i := 0; i < len(items); {
 		c := items[i].class
 		if c != ClassLatin && c != ClassDigit && c != ClassLeet {
@@ -400,29 +413,90 @@ func resolveLeet(items []item) bool {
 	return ambiguous
 }
 
+// spacedLeet reads leetspeak in spaced-out words whose letters are single characters separated
+// by punctuation, never white space ("b.u.l.l.s.h.1.t", "s-h-1-t"): a chain of at least three single characters
+// with at least two letters, where every digit or symbol has a leet reading.
+func isChar(c Class) bool { return c == ClassLatin || c == ClassDigit || c == ClassLeet }
+
+func spacedLeet(items []item) bool {
+	single := func(k int) bool {
+		return isChar(items[k].class) && (k == 0 || !isChar(items[k-1].class)) && (k+1 == len(items) || !isChar(items[k+1].class))
+	}
+	ambiguous := false
+	leetable := func(k int) bool {
+		_, _, ok := leet(items[k].r)
+		return items[k].class == ClassLatin || ok
+	}
+	for i := 0; i < len(items); i++ {
+		if !single(i) || !leetable(i) {
+			continue
+		}
+		chain := []int{i}
+		k := i
+		for {
+			j := k + 1
+			for j < len(items) && items[j].class == ClassNoise {
+				j++
+			}
+			if j == k+1 || j >= len(items) || !single(j) || !leetable(j) {
+				break
+			}
+			chain = append(chain, j)
+			k = j
+		}
+		latin, other, ok := 0, 0, true
+		for _, c := range chain {
+			switch {
+			case items[c].class == ClassLatin:
+				latin++
+			default:
+				other++
+				if _, _, l := leet(items[c].r); !l {
+					ok = false
+				}
+			}
+		}
+		if len(chain) >= 3 && latin >= 2 && other > 0 && ok {
+			for _, c := range chain {
+				if it := &items[c]; it.class != ClassLatin {
+					m, a, _ := leet(it.r)
+					if m != a {
+						ambiguous = true
+					}
+					it.r, it.class = m|leetBit(a), ClassLatin
+				}
+			}
+		}
+		i = k
+	}
+	return ambiguous
+}
+
 // The alternative leet reading is carried in the high bits of the rune until build picks one.
 const altShift = 24
 
 func leetBit(a rune) rune { return a << altShift }
 
 func build(t *Text, items []item, alt bool) {
-	units := t.Units[:0]
-	if cap(units) < len(items) {
-		units = make([]Unit, 0, len(items))
+	units := t.Units[:cap(t.Units)]
+	if len(units) < len(items) {
+		units = make([]Unit, len(items))
 	}
-	offs := t.keyOff[:0]
+	offs := t.keyOff[:cap(t.keyOff)]
+	if len(offs) < len(items)+1 {
+		offs = make([]int32, len(items)+1)
+	}
 	key := t.keyBuf[:0]
 	brk := BreakHard
+	n := 0
 	for i := range items {
 		it := &items[i]
-		switch it.class {
-		case ClassNoise, ClassLeet:
-			if brk == BreakNone {
+		if it.class <= ClassSpace || it.class == ClassLeet {
+			if it.class == ClassSpace {
+				brk = BreakHard
+			} else if brk == BreakNone {
 				brk = BreakSoft
 			}
-			continue
-		case ClassSpace:
-			brk = BreakHard
 			continue
 		}
 		r := it.r
@@ -435,24 +509,25 @@ func build(t *Text, items []item, alt bool) {
 		}
 		// Collapse runs of one character: adjacent ones, and spaced-out single letters
 		// ("a_s_s"), but never the last letter of a word with the first of the next ("this shit").
-		if n := len(units); n > 0 && units[n-1].Rune == r && (brk == BreakNone || units[n-1].Break != BreakNone) {
+		if n > 0 && units[n-1].Rune == r && (brk == BreakNone || units[n-1].Break != BreakNone) {
 			u := &units[n-1]
 			u.Run++
 			u.End = it.end
 			brk = BreakNone
 			continue
 		}
-		offs = append(offs, int32(len(key)))
+		offs[n] = int32(len(key))
 		if r < utf8.RuneSelf {
 			key = append(key, byte(r))
 		} else {
 			key = utf8.AppendRune(key, r)
 		}
-		units = append(units, Unit{Rune: r, Start: it.start, End: it.end, Run: 1, Break: brk, Latin: r >= 'a' && r <= 'z'})
+		units[n] = Unit{Rune: r, Start: it.start, End: it.end, Run: 1, Break: brk, Latin: r >= 'a' && r <= 'z'}
+		n++
 		brk = BreakNone
 	}
-	offs = append(offs, int32(len(key)))
-	t.Units, t.keyOff, t.keyBuf = units, offs, key
+	offs[n] = int32(len(key))
+	t.Units, t.keyOff, t.keyBuf = units[:n], offs[:n+1], key
 	if t.reused && len(key) > 0 {
 		t.Key = unsafe.String(&key[0], len(key))
 	} else {

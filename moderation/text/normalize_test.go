@@ -28,6 +28,7 @@ func TestNormalize(t *testing.T) {
 		{"leet", "th1$ $h!t", "this shit", "thls shlt"},
 		{"leet symbols only with letters", "@$$h073", "asshote", "asshole"},
 		{"leet plus", "b!+ch", "bitch", "bltch"},
+		{"spaced leet", "b.u.l.l.s.h.1.t 1.2.3 v1.2", "b·u·ll·s·h·i·t 1·2·3 v1·2", "b·u·ll·s·h·l·t 1·2·3 v1·2"},
 		{"parentheses as o", "c()ck (not) f(x)", "co·ck not f·x", ""},
 		{"trailing bang is punctuation", "idiot!", "idiot", ""},
 		{"digits stay digits", "45s mp3 abc123 2026", "45s mp3 abc123 2026", ""},
