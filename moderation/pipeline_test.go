@@ -79,7 +79,9 @@ func TestPipeline(t *testing.T) {
 		{"image signals reach the policy", moderation.Config{Images: dupImage},
 			moderation.Item{Body: "hi", Images: []moderation.Image{{URL: "https://x/a.jpg"}}}, moderation.Review, []moderation.Label{moderation.LabelDuplicateImage}, 0},
 		{"a failing signal stage asks for review", moderation.Config{Signalers: []moderation.Signaler{signalFunc(
-			func(context.Context, *moderation.Evidence) ([]moderation.Signal, error) { return nil, context.DeadlineExceeded })}},
+			func(context.Context, *moderation.Evidence) ([]moderation.Signal, error) {
+				return nil, context.DeadlineExceeded
+			})}},
 			moderation.Item{Body: "hi"}, moderation.Review, []moderation.Label{}, 0},
 		{"labels are sorted and unique", moderation.Config{Images: dupImage, Signalers: []moderation.Signaler{signalFunc(
 			func(context.Context, *moderation.Evidence) ([]moderation.Signal, error) {
