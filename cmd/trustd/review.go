@@ -74,6 +74,7 @@ func openReview(ctx context.Context, s *stack, rdb redis.UniversalClient, o stac
 	if !o.serveAPI {
 		return nil
 	}
+	s.routes = append(s.routes, func(mux *http.ServeMux) { registerRulesAPI(mux, s, overlay, o.log) })
 	var auth review.AuthConfig
 	if o.review.authFile != "" {
 		f, err := os.Open(o.review.authFile)
@@ -118,28 +119,11 @@ func openReview(ctx context.Context, s *stack, rdb redis.UniversalClient, o stac
 	return nil
 }
 
-// registerBanks mounts the image bank API. With an auth file it needs an admin token; without
-// one it is open like ingest (trusted network only).
+// registerBanks mounts the image bank API, admin only (see adminOnly).
 func registerBanks(mux *http.ServeMux, banks *imagehash.Banks, s *stack) {
 	inner := http.NewServeMux()
 	banks.Register(inner)
-	var h http.Handler = inner
-	if s.authorize != nil && s.reviewAPI != nil {
-		api := s.reviewAPI
-		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			p, err := api.Caller(r)
-			switch {
-			case err != nil:
-				queue.WriteError(w, slog.Default(), err)
-			case p == nil:
-				queue.WriteError(w, slog.Default(), &queue.HTTPError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "an admin token is required"})
-			case p.Role != review.RoleAdmin:
-				queue.WriteError(w, slog.Default(), &queue.HTTPError{Status: http.StatusForbidden, Code: "forbidden", Message: "bank management needs an admin token"})
-			default:
-				inner.ServeHTTP(w, r)
-			}
-		})
-	}
+	h := adminOnly(s, inner, slog.Default())
 	mux.Handle("/v1/banks", h)
 	mux.Handle("/v1/banks/", h)
 }
