@@ -21,7 +21,7 @@ import (
 	"go.yaml.in/yaml/v2"
 
 	"github.com/trustd/trustd/moderation"
-	"github.com/trustd/trustd/queue/internal/safedial"
+	"github.com/trustd/trustd/moderation/netguard"
 )
 
 // Subscription is one webhook receiver.
@@ -223,7 +223,7 @@ func NewWebhooks(cfg WebhooksConfig) (*Webhooks, error) {
 		}
 	}
 	w.aq = asynq.NewClientFromRedisClient(cfg.Redis)
-	dialer := safedial.Dialer(cfg.Timeout, cfg.AllowPrivate)
+	dialer := netguard.Dialer(cfg.Timeout, cfg.AllowPrivate)
 	w.http = &http.Client{
 		Timeout: cfg.Timeout,
 		Transport: &http.Transport{
@@ -302,7 +302,7 @@ func (w *Webhooks) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	}
 	retried, _ := asynq.GetRetryCount(ctx)
 	maxRetry, _ := asynq.GetMaxRetry(ctx)
-	if errors.Is(err, safedial.ErrBlocked) {
+	if errors.Is(err, netguard.ErrBlocked) {
 		err = fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 	}
 	if retried >= maxRetry || errors.Is(err, asynq.SkipRetry) {

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/trustd/trustd/moderation/netguard"
 )
 
 // Errors of the fetcher. All are permanent for the URL concerned except ErrFetch with a 5xx
@@ -133,33 +135,11 @@ func (f *Fetcher) control(network, address string, _ syscall.RawConn) error {
 	return nil
 }
 
-var nonPublic = func() []netip.Prefix {
-	var ps []netip.Prefix
-	for _, s := range []string{
-		"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-		"192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
-		"203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-		"::/128", "::1/128", "64:ff9b::/96", "100::/64", "2001:db8::/32", "fc00::/7", "fe80::/10", "ff00::/8",
-	} {
-		ps = append(ps, netip.MustParsePrefix(s))
-	}
-	return ps
-}()
-
 // PublicAddr reports whether a is a public unicast address: not loopback, private, CGNAT,
 // link-local (which includes the 169.254.169.254 cloud metadata address), multicast,
 // documentation, benchmarking or reserved.
 func PublicAddr(a netip.Addr) bool {
-	a = a.Unmap()
-	if !a.IsValid() {
-		return false
-	}
-	for _, p := range nonPublic {
-		if p.Contains(a) {
-			return false
-		}
-	}
-	return true
+	return netguard.Public(a)
 }
 
 // checkURL applies the scheme and host rules to a URL (also on every redirect).

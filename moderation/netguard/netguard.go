@@ -1,11 +1,11 @@
-// Package safedial is a net.Dialer guard against server-side request forgery: it refuses to
+// Package netguard is a net.Dialer guard against server-side request forgery: it refuses to
 // connect to loopback, private, link-local (cloud metadata), multicast and reserved
 // addresses. The check runs after DNS resolution, on the address about to be dialled, so a
 // public name that resolves to a private address (DNS rebinding) is refused too.
 //
-// The address list matches moderation/imagehash.PublicAddr; it is repeated here so that the
-// queue package (embedded by platform services) does not import the image stack.
-package safedial
+// It is the one list of non-public addresses in trustd: image fetching
+// (moderation/imagehash) and webhook delivery (queue) both use it.
+package netguard
 
 import (
 	"errors"
