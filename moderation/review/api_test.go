@@ -257,7 +257,7 @@ func TestBrowserSessionCookiesAndCSRF(t *testing.T) {
 	if st, body := f.do(t, c, "POST", "/v1/review/queues/profanity/claim", "", "", nil); st != 403 || errCode(t, body) != "csrf" {
 		t.Fatalf("claim without CSRF: %d %s", st, body)
 	}
-	if st, body := f.do(t, c, "POST", "/v1/review/queues/profanity/claim", "", "", map[string]string{"X-CSRF-Token": "0" + csrf[1:]}); st != 403 {
+	if st, body := f.do(t, c, "POST", "/v1/review/queues/profanity/claim", "", "", map[string]string{"X-CSRF-Token": wrongToken(csrf)}); st != 403 {
 		t.Fatalf("claim with a wrong CSRF token: %d %s", st, body)
 	}
 	if st, body := f.do(t, c, "POST", "/v1/review/queues/profanity/claim", "", "", map[string]string{"X-CSRF-Token": csrf}); st != 200 {
@@ -328,4 +328,12 @@ func TestLoadAuthConfig(t *testing.T) {
 			t.Errorf("%s: err = %v", tt.name, err)
 		}
 	}
+}
+
+// wrongToken returns tok with its first hex digit changed (never equal to tok).
+func wrongToken(tok string) string {
+	if tok[0] == '0' {
+		return "1" + tok[1:]
+	}
+	return "0" + tok[1:]
 }
