@@ -92,35 +92,45 @@ func StartProcess(bin, dir string, extra ...string) (*Server, func(), error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
-			"--appendonly", "no", "--dir", dir, "--daemonize", "no", "--logfile", filepath.Join(dir, "redis.log")}, extra...)
-		cmd := exec.Command(bin, args...)
-		if err := cmd.Start(); err != nil {
-			return nil, nil, fmt.Errorf("start redis-server: %w", err)
+		s, stop, err := startOn(bin, dir, port, extra)
+		if err == nil {
+			return s, stop, nil
 		}
-		var once sync.Once
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		stop := func() {
-			once.Do(func() {
-				_ = cmd.Process.Signal(os.Interrupt)
-				select {
-				case <-done:
-				case <-time.After(5 * time.Second):
-					_ = cmd.Process.Kill()
-					<-done
-				}
-			})
-		}
-		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port)}
-		if err := waitReady(s.Addr, done); err != nil {
-			stop()
-			lastErr = fmt.Errorf("%w (log: %s)", err, tail(filepath.Join(dir, "redis.log")))
-			continue // most likely lost a race for the port; try another
-		}
-		return s, stop, nil
+		lastErr = err // most likely lost a race for the port; try another
 	}
 	return nil, nil, lastErr
+}
+
+// startOn starts redis-server on port with its files in dir and waits until it answers PING.
+// The returned stop function stops it gracefully (SIGINT, so Redis flushes its AOF) and is
+// safe to call more than once.
+func startOn(bin, dir string, port int, extra []string) (*Server, func(), error) {
+	args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
+		"--appendonly", "no", "--dir", dir, "--daemonize", "no", "--logfile", filepath.Join(dir, "redis.log")}, extra...)
+	cmd := exec.Command(bin, args...)
+	if err := cmd.Start(); err != nil {
+		return nil, nil, fmt.Errorf("start redis-server: %w", err)
+	}
+	var once sync.Once
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	stop := func() {
+		once.Do(func() {
+			_ = cmd.Process.Signal(os.Interrupt)
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				_ = cmd.Process.Kill()
+				<-done
+			}
+		})
+	}
+	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port)}
+	if err := waitReady(s.Addr, done); err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("%w (log: %s)", err, tail(filepath.Join(dir, "redis.log")))
+	}
+	return s, stop, nil
 }
 
 func freePort() (int, error) {
@@ -212,26 +222,10 @@ func StartRestartable(t testing.TB, extra ...string) *Restartable {
 // the same port with the same data directory, waiting until it answers PING.
 func (r *Restartable) Restart() error {
 	r.stop()
-	args := append([]string{"--port", strconv.Itoa(r.port)}, r.extra...)
-	// StartProcess picks a free port; here the port is fixed, so start directly.
-	cmd := exec.Command(r.bin, append([]string{"--bind", "127.0.0.1", "--save", "", "--dir", r.dir,
-		"--daemonize", "no", "--logfile", filepath.Join(r.dir, "redis.log")}, args...)...)
-	if err := cmd.Start(); err != nil {
+	_, stop, err := startOn(r.bin, r.dir, r.port, r.extra)
+	if err != nil {
 		return fmt.Errorf("restart redis-server: %w", err)
 	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	var once sync.Once
-	r.stop = func() {
-		once.Do(func() {
-			_ = cmd.Process.Signal(os.Interrupt)
-			select {
-			case <-done:
-			case <-time.After(5 * time.Second):
-				_ = cmd.Process.Kill()
-				<-done
-			}
-		})
-	}
-	return waitReady(r.Addr, done)
+	r.stop = stop
+	return nil
 }
