@@ -197,6 +197,8 @@ func (p *Pipeline) Moderate(ctx context.Context, it *Item) (*Verdict, error) {
 		}
 		p.observe(StageSignals, t)
 	}
+	textHits, textContacts := len(ev.Hits), len(ev.Contacts)
+	ScanImageText(rules, it.Scene, ev)
 	for _, r := range ev.Images {
 		if r.Status == ImageError {
 			ev.Signals = append(ev.Signals, Signal{Label: LabelImageError, Decision: Review,
@@ -217,8 +219,8 @@ func (p *Pipeline) Moderate(ctx context.Context, it *Item) (*Verdict, error) {
 		AuthorID:  it.AuthorID,
 		Decision:  out.Decision,
 		Labels:    SortLabels(out.Labels),
-		Hits:      ev.Hits,
-		Contacts:  ev.Contacts,
+		Hits:      ev.Hits[:textHits:textHits],
+		Contacts:  ev.Contacts[:textContacts:textContacts],
 		Images:    ev.Images,
 		Reasons:   out.Reasons,
 		Versions:  Versions{Rules: rules.Version(), Build: p.cfg.Build},
@@ -229,6 +231,33 @@ func (p *Pipeline) Moderate(ctx context.Context, it *Item) (*Verdict, error) {
 	v.normalizeSlices()
 	p.observe(StageTotal, start)
 	return v, nil
+}
+
+// ScanImageText runs the text checks over what was read inside the images of ev (decoded
+// code payloads and OCR'd text): each image's Hits and Contacts get the findings, with fields
+// named by ImageCodeField and ImageOCRField, and ev.Hits and ev.Contacts get them too, after
+// the title and body findings, so the policy weighs them like caption text. Contacts a code
+// reader already put on an image (a WeChat QR, say) are passed on to ev.Contacts as they are.
+// It is idempotent per image only if run once: callers run it once per evidence.
+func ScanImageText(rules Rules, scene Scene, ev *Evidence) {
+	for i := range ev.Images {
+		r := &ev.Images[i]
+		for k, c := range r.Codes {
+			if c.Payload == "" {
+				continue
+			}
+			hits, contacts := rules.ScanText(scene, ImageCodeField(r.Index, k), c.Payload)
+			r.Hits = append(r.Hits, hits...)
+			r.Contacts = append(r.Contacts, contacts...)
+		}
+		if r.Text != "" {
+			hits, contacts := rules.ScanText(scene, ImageOCRField(r.Index), r.Text)
+			r.Hits = append(r.Hits, hits...)
+			r.Contacts = append(r.Contacts, contacts...)
+		}
+		ev.Hits = append(ev.Hits, r.Hits...)
+		ev.Contacts = append(ev.Contacts, r.Contacts...)
+	}
 }
 
 var eventNamespace = uuid.MustParse("6f1c1d3e-8a4b-4d6a-9e51-3b7f0c2a9d10")

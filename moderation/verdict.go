@@ -3,6 +3,7 @@ package moderation
 import (
 	"encoding/json"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -121,13 +122,54 @@ const (
 )
 
 // ImageResult is the outcome of checking one image of an item.
+//
+// Codes, Text, Hits and Contacts are what was read inside the image (QR codes, OCR). They
+// are additions to the DESIGN §4 verdict and omitted when empty, so consumers of the contract
+// see no change. Hits and Contacts found inside an image name their source in Field as
+// "image[i].code[k]" (offsets into Codes[k].Payload) or "image[i].ocr" (offsets into Text);
+// the top-level hits and contacts keep only the title and body fields.
 type ImageResult struct {
-	Index   int          `json:"index"`
-	Status  string       `json:"status"`
-	Error   string       `json:"error,omitempty"`
-	PHash   string       `json:"phash,omitempty"`
-	Matches []ImageMatch `json:"matches,omitempty"`
+	Index    int          `json:"index"`
+	Status   string       `json:"status"`
+	Error    string       `json:"error,omitempty"`
+	PHash    string       `json:"phash,omitempty"`
+	Matches  []ImageMatch `json:"matches,omitempty"`
+	Codes    []ImageCode  `json:"codes,omitempty"`
+	Text     string       `json:"text,omitempty"`
+	Hits     []Hit        `json:"hits,omitempty"`
+	Contacts []Contact    `json:"contacts,omitempty"`
 }
+
+// ImageCode is a machine-readable code decoded from an image.
+type ImageCode struct {
+	// Format is the symbology: "qr_code".
+	Format string `json:"format"`
+	// Kind classifies the payload: one of the CodeKind constants.
+	Kind string `json:"kind"`
+	// Payload is the decoded content (capped in length by the reader).
+	Payload string `json:"payload"`
+}
+
+// Kinds of decoded code payloads.
+const (
+	CodeWeChat         = "wechat"          // a WeChat personal contact
+	CodeWeChatGroup    = "wechat_group"    // a WeChat group invitation
+	CodeWeChatOfficial = "wechat_official" // a WeChat official account
+	CodeWeChatPay      = "wechat_pay"      // a WeChat payment code (wxp://)
+	CodeQQ             = "qq"              // a QQ contact or group
+	CodeAlipay         = "alipay"          // an Alipay link or payment code
+	CodeTaobao         = "taobao"          // a Taobao / Tmall link
+	CodeURL            = "url"             // any other URL
+	CodeText           = "text"            // plain text
+)
+
+// ImageCodeField is the Hit/Contact field of evidence found in code k of image i.
+func ImageCodeField(i, k int) string {
+	return "image[" + strconv.Itoa(i) + "].code[" + strconv.Itoa(k) + "]"
+}
+
+// ImageOCRField is the Hit/Contact field of evidence found in the OCR'd text of image i.
+func ImageOCRField(i int) string { return "image[" + strconv.Itoa(i) + "].ocr" }
 
 // Versions records what produced a verdict.
 type Versions struct {
