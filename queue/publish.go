@@ -38,14 +38,18 @@ type PublisherConfig struct {
 	// Webhooks, when set, receives every event before it is appended to the stream (see
 	// Publish). Nil means no webhooks.
 	Webhooks *Webhooks
+	// MaxBatch caps how many concurrent Publish calls share one pipelined round trip to
+	// Redis. Zero means 64; 1 turns batching off.
+	MaxBatch int
 }
 
 // Publisher appends verdict events to the Redis Stream and keeps the latest verdict of each
 // item for lookups. It is safe for concurrent use.
 type Publisher struct {
-	rdb  redis.UniversalClient
-	cfg  PublisherConfig
-	keys keys
+	rdb   redis.UniversalClient
+	cfg   PublisherConfig
+	keys  keys
+	batch *scriptBatcher
 }
 
 // NewPublisher validates cfg and fills defaults.
@@ -68,7 +72,11 @@ func NewPublisher(cfg PublisherConfig) (*Publisher, error) {
 	if cfg.VerdictTTL == 0 {
 		cfg.VerdictTTL = 24 * time.Hour
 	}
-	return &Publisher{rdb: cfg.Redis, cfg: cfg, keys: keys{cfg.KeyPrefix}}, nil
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = 64
+	}
+	return &Publisher{rdb: cfg.Redis, cfg: cfg, keys: keys{cfg.KeyPrefix},
+		batch: newScriptBatcher(cfg.Redis, publishScript, cfg.MaxBatch)}, nil
 }
 
 // Stream returns the stream key verdicts are published to.
@@ -102,6 +110,9 @@ return 1
 // item revision: it returns false, and writes nothing, when that revision's verdict.created
 // event was already published within DedupWindow. verdict.updated events are always appended.
 //
+// Concurrent calls share pipelined round trips (see MaxBatch); each still runs the script
+// atomically on its own.
+//
 // With Webhooks set, the event's delivery tasks are enqueued first (idempotently, keyed by
 // subscription and event_id), then the stream entry is written: a crash or error between the
 // two is retried by the caller and can duplicate a delivery (receivers deduplicate on
@@ -119,9 +130,9 @@ func (p *Publisher) Publish(ctx context.Context, v *moderation.Verdict) (bool, e
 		return false, fmt.Errorf("publish verdict %s: %w", v.Key(), err)
 	}
 	k := []string{p.keys.published(v.Key()), p.cfg.Stream, p.keys.latest(v.Scene, v.ContentID)}
-	n, err := publishScript.Run(ctx, p.rdb, k,
+	n, err := p.batch.run(ctx, k,
 		body, v.EventID, created, p.cfg.DedupWindow.Milliseconds(), p.cfg.MaxLen,
-		strconv.FormatInt(v.Revision, 10), p.cfg.VerdictTTL.Milliseconds()).Int()
+		strconv.FormatInt(v.Revision, 10), p.cfg.VerdictTTL.Milliseconds())
 	if err != nil {
 		return false, fmt.Errorf("publish verdict %s: %w", v.Key(), err)
 	}
