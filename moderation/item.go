@@ -38,6 +38,7 @@ const (
 	MaxFieldLen  = 64 << 10 // bytes in title or body
 	MaxURLLen    = 2048
 	MaxMetaBytes = 16 << 10 // encoded size of meta
+	MaxMetaDepth = 32       // nesting of objects and arrays in meta
 )
 
 // Image is one image reference of an item.
@@ -143,7 +144,31 @@ func (it *Item) Validate() error {
 	if len(it.Meta) > 0 && !json.Valid(it.Meta) {
 		return &FieldError{"meta", "not valid JSON"}
 	}
+	if d := jsonDepth(it.Meta); d > MaxMetaDepth {
+		// meta is echoed in every verdict: consumers in other languages must be able to parse it.
+		return &FieldError{"meta", fmt.Sprintf("nested too deeply: %d levels (max %d)", d, MaxMetaDepth)}
+	}
 	return nil
+}
+
+// jsonDepth returns the deepest nesting of objects and arrays in valid JSON.
+func jsonDepth(b []byte) int {
+	depth, deepest, inString := 0, 0, false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
 }
 
 func validID(field, s string, required bool) error {

@@ -37,6 +37,9 @@ func TestDecodeItemValidation(t *testing.T) {
 		{"too many images", `{"id":"n","scene":"note","author_id":"u","images":[` + strings.Repeat(`{"url":"https://x/a"},`, 18) + `{"url":"https://x/a"}]}`, "images"},
 		{"image without url", `{"id":"n","scene":"note","author_id":"u","images":[{}]}`, "images[0].url"},
 		{"meta too large", `{"id":"n","scene":"note","author_id":"u","meta":{"k":"` + strings.Repeat("m", moderation.MaxMetaBytes) + `"}}`, "meta"},
+		{"meta nested at the limit", `{"id":"n","scene":"note","author_id":"u","meta":` + strings.Repeat(`{"a":[`, moderation.MaxMetaDepth/2) + `"x\"]}"` + strings.Repeat(`]}`, moderation.MaxMetaDepth/2) + `}`, ""},
+		{"meta nested too deeply", `{"id":"n","scene":"note","author_id":"u","meta":` + strings.Repeat(`[`, 5000) + strings.Repeat(`]`, 5000) + `}`, "meta"},
+		{"10,000 images", `{"id":"n","scene":"note","author_id":"u","images":[` + strings.Repeat(`{"url":"https://x/a"},`, 9999) + `{"url":"https://x/a"}]}`, "images"},
 		{"malformed JSON", `{"id":`, "item"},
 		{"not an object", `[1,2]`, "item"},
 	}

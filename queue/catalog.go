@@ -3,6 +3,8 @@ package queue
 import (
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
+	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -29,6 +31,52 @@ const (
 // DefaultQueues is the weighted queue configuration workers use unless told otherwise.
 func DefaultQueues() map[string]int {
 	return map[string]int{QueueRealtime: 6, QueueBulk: 1}
+}
+
+// Queue shards. asynq keeps every key of a queue under one Redis Cluster hash tag
+// ("asynq:{realtime}:…"), so one queue lives on one cluster node however large the cluster.
+// To spread the load, a deployment can split each queue into N shards — "realtime",
+// "realtime.1" … "realtime.N-1" — and the client puts each content item in the shard chosen by a
+// hash of its scene and id. All revisions of an item land in the same shard, which keeps
+// asynq's task-id deduplication (per queue) intact. Workers poll every shard at the queue's
+// weight. Clients and workers must agree on N; changing N while tasks are pending is safe
+// (workers polling the larger N see every task) but a revision submitted under both values of
+// N may be enqueued twice: the publisher's per-revision marker still publishes it once.
+
+// ShardName is the name of shard s of queue q: q itself for shard 0, "q.s" otherwise, so an
+// unsharded deployment (N = 1) keeps its queue names.
+func ShardName(q string, s int) string {
+	if s == 0 {
+		return q
+	}
+	return q + "." + strconv.Itoa(s)
+}
+
+// ShardOf returns the shard, in [0, n), of the content item of k: FNV-1a of scene and id.
+func ShardOf(k moderation.Key, n int) int {
+	if n <= 1 {
+		return 0
+	}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(k.Scene))
+	_, _ = h.Write([]byte{0})
+	_, _ = h.Write([]byte(k.ID))
+	return int(h.Sum32() % uint32(n))
+}
+
+// ShardedQueues expands a queue → weight map to every shard of each queue, each at the
+// queue's weight. n ≤ 1 returns the map unchanged.
+func ShardedQueues(weights map[string]int, n int) map[string]int {
+	if n <= 1 {
+		return weights
+	}
+	out := make(map[string]int, len(weights)*n)
+	for q, w := range weights {
+		for s := range n {
+			out[ShardName(q, s)] = w
+		}
+	}
+	return out
 }
 
 // Defaults for moderation tasks.

@@ -35,12 +35,19 @@ type ClientConfig struct {
 	KeyPrefix string
 	// Registerer receives the client's metrics. Nil means none.
 	Registerer prometheus.Registerer
+	// Shards splits every queue into this many shards (see ShardName); workers must use the
+	// same value. Zero or one means unsharded.
+	Shards int
+	// Stream is the workers' verdict stream; on Redis Cluster it places the published markers
+	// in the stream's slot (see keys). Zero means DefaultStream.
+	Stream string
 }
 
 // Client submits items for moderation. Platform services embed it; the HTTP API uses it too.
 // It is safe for concurrent use.
 type Client struct {
 	rdb      redis.UniversalClient
+	shards   int
 	aq       *asynq.Client
 	keys     keys
 	received *prometheus.CounterVec
@@ -55,10 +62,14 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.KeyPrefix == "" {
 		cfg.KeyPrefix = DefaultKeyPrefix
 	}
+	if cfg.Stream == "" {
+		cfg.Stream = DefaultStream
+	}
 	c := &Client{
-		rdb:  cfg.Redis,
-		aq:   asynq.NewClientFromRedisClient(cfg.Redis),
-		keys: keys{cfg.KeyPrefix},
+		rdb:    cfg.Redis,
+		shards: cfg.Shards,
+		aq:     asynq.NewClientFromRedisClient(cfg.Redis),
+		keys:   newKeys(cfg.Redis, cfg.KeyPrefix, cfg.Stream),
 		received: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "trustd_items_received_total",
 			Help: "Items submitted for moderation, by scene (valid items only).",
@@ -119,7 +130,7 @@ func (c *Client) Submit(ctx context.Context, it *moderation.Item, opts ...Submit
 		c.results.WithLabelValues(string(Duplicate)).Inc()
 		return Duplicate, nil
 	}
-	task, err := NewModerateTask(it, o.queue)
+	task, err := NewModerateTask(it, ShardName(o.queue, ShardOf(it.Key(), c.shards)))
 	if err != nil {
 		return "", err
 	}

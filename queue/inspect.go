@@ -17,6 +17,9 @@ type QueueMetricsConfig struct {
 	// Queues are always reported, with zeros before asynq has seen them. Nil means realtime,
 	// bulk and webhooks. Other queues asynq knows of are reported too.
 	Queues []string
+	// Shards is the deployment's queue shard count: with Queues nil, every shard of realtime
+	// and bulk is reported. Zero or one means unsharded.
+	Shards int
 	// Logger receives inspection errors. Nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -50,7 +53,10 @@ func NewQueueMetrics(cfg QueueMetricsConfig) (*QueueMetrics, error) {
 		return nil, errors.New("queue: queue metrics need a Redis client")
 	}
 	if cfg.Queues == nil {
-		cfg.Queues = []string{QueueRealtime, QueueBulk, QueueWebhooks}
+		for s := range max(cfg.Shards, 1) {
+			cfg.Queues = append(cfg.Queues, ShardName(QueueRealtime, s), ShardName(QueueBulk, s))
+		}
+		cfg.Queues = append(cfg.Queues, QueueWebhooks)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

@@ -1,6 +1,8 @@
 package queue
 
 import (
+	"github.com/redis/go-redis/v9"
+
 	"github.com/trustd/trustd/moderation"
 )
 
@@ -12,12 +14,28 @@ const DefaultStream = "trustd:verdicts"
 const DefaultKeyPrefix = "trustd:"
 
 // keys names trustd's Redis keys under one prefix.
-type keys struct{ prefix string }
+//
+// On Redis Cluster the publish script touches the published marker, the stream and the latest
+// verdict in one atomic step, which Redis allows only for keys of one hash slot. The stream key
+// is fixed by the contract ("trustd:verdicts", no hash tag), so the other two carry the hash tag
+// "{<stream>}", whose slot is the stream's own: publishing stays atomic, on the stream's node.
+// On a single Redis the tag is left out and the keys are as they always were.
+type keys struct{ prefix, tag string }
+
+func newKeys(rdb redis.UniversalClient, prefix, stream string) keys {
+	k := keys{prefix: prefix}
+	if _, cluster := rdb.(*redis.ClusterClient); cluster {
+		k.tag = "{" + stream + "}:"
+	}
+	return k
+}
 
 // published marks that the verdict.created event of an item revision was published.
-func (k keys) published(key moderation.Key) string { return k.prefix + "pub:" + key.String() }
+func (k keys) published(key moderation.Key) string {
+	return k.prefix + "pub:" + k.tag + key.String()
+}
 
 // latest holds the newest verdict of a content item (any revision) for lookups.
 func (k keys) latest(scene moderation.Scene, id string) string {
-	return k.prefix + "verdict:" + string(scene) + ":" + id
+	return k.prefix + "verdict:" + k.tag + string(scene) + ":" + id
 }

@@ -75,7 +75,7 @@ func NewPublisher(cfg PublisherConfig) (*Publisher, error) {
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 64
 	}
-	return &Publisher{rdb: cfg.Redis, cfg: cfg, keys: keys{cfg.KeyPrefix},
+	return &Publisher{rdb: cfg.Redis, cfg: cfg, keys: newKeys(cfg.Redis, cfg.KeyPrefix, cfg.Stream),
 		batch: newScriptBatcher(cfg.Redis, publishScript, cfg.MaxBatch)}, nil
 }
 
