@@ -3,7 +3,7 @@ GO       ?= go
 PKGS     ?= ./...
 FUZZTIME ?= 10s
 
-.PHONY: help demo test test-short race lint bench fuzz build tidy
+.PHONY: help demo test test-ocr test-short race lint bench fuzz build tidy
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -14,8 +14,12 @@ demo: ## run the embedded demo (needs nothing but Go)
 build: ## build the trustd binary into ./trustd
 	CGO_ENABLED=0 $(GO) build -trimpath -o trustd ./cmd/trustd
 
-test: ## run every test with the race detector (needs redis-server on PATH, or TRUSTD_TEST_REDIS_ADDR)
+test: ## run every test with the race detector, then the OCR tests (needs redis-server, and Tesseract: see test-ocr)
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+	$(MAKE) test-ocr
+
+test-ocr: ## the OCR tests, built with -tags tesseract (needs libtesseract-dev tesseract-ocr-chi-sim tesseract-ocr-eng fonts-wqy-microhei)
+	$(GO) test -tags tesseract -count=1 -timeout 10m -run 'Tesseract|OCR' ./moderation/imagetext/... ./cmd/trustd/...
 
 test-short: ## run every test without the race detector
 	$(GO) test -count=1 $(PKGS)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -237,7 +238,8 @@ func (p *Pipeline) Moderate(ctx context.Context, it *Item) (*Verdict, error) {
 // code payloads and OCR'd text): each image's Hits and Contacts get the findings, with fields
 // named by ImageCodeField and ImageOCRField, and ev.Hits and ev.Contacts get them too, after
 // the title and body findings, so the policy weighs them like caption text. Contacts a code
-// reader already put on an image (a WeChat QR, say) are passed on to ev.Contacts as they are.
+// reader already put on an image (a WeChat QR, say) are passed on to ev.Contacts as they are,
+// and the text scan of that code does not report them again (see appendNewContacts).
 // It is idempotent per image only if run once: callers run it once per evidence.
 func ScanImageText(rules Rules, scene Scene, ev *Evidence) {
 	for i := range ev.Images {
@@ -248,7 +250,7 @@ func ScanImageText(rules Rules, scene Scene, ev *Evidence) {
 			}
 			hits, contacts := rules.ScanText(scene, ImageCodeField(r.Index, k), c.Payload)
 			r.Hits = append(r.Hits, hits...)
-			r.Contacts = append(r.Contacts, contacts...)
+			r.Contacts = appendNewContacts(r.Contacts, contacts)
 		}
 		if r.Text != "" {
 			hits, contacts := rules.ScanText(scene, ImageOCRField(r.Index), r.Text)
@@ -258,6 +260,21 @@ func ScanImageText(rules Rules, scene Scene, ev *Evidence) {
 		ev.Hits = append(ev.Hits, r.Hits...)
 		ev.Contacts = append(ev.Contacts, r.Contacts...)
 	}
+}
+
+// appendNewContacts appends to dst the contacts of cs that do not overlap one already in dst
+// in the same field: the text scan of a code payload does not repeat the contact its reader
+// reported (the URL of a WeChat QR is a wechat contact, not also a url one).
+func appendNewContacts(dst, cs []Contact) []Contact {
+	n := len(dst)
+	for _, c := range cs {
+		if !slices.ContainsFunc(dst[:n], func(d Contact) bool {
+			return d.Field == c.Field && d.Start < c.End && c.Start < d.End
+		}) {
+			dst = append(dst, c)
+		}
+	}
+	return dst
 }
 
 var eventNamespace = uuid.MustParse("6f1c1d3e-8a4b-4d6a-9e51-3b7f0c2a9d10")

@@ -103,6 +103,7 @@ const (
 	ContactURL      = "url"
 	ContactTaoToken = "taokouling"
 	ContactBait     = "bait"
+	ContactAlipay   = "alipay" // an Alipay code read in an image (payment off the platform)
 )
 
 // ImageMatch is one index match of an image.
@@ -162,6 +163,10 @@ const (
 	CodeURL            = "url"             // any other URL
 	CodeText           = "text"            // plain text
 )
+
+// CodeKinds lists every code kind, for closed metric label sets.
+var CodeKinds = []string{CodeWeChat, CodeWeChatGroup, CodeWeChatOfficial, CodeWeChatPay, CodeQQ,
+	CodeAlipay, CodeTaobao, CodeURL, CodeText}
 
 // ImageCodeField is the Hit/Contact field of evidence found in code k of image i.
 func ImageCodeField(i, k int) string {

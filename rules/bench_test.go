@@ -11,15 +11,11 @@ import (
 
 	"github.com/trustd/trustd/moderation"
 	"github.com/trustd/trustd/moderation/text"
+	"github.com/trustd/trustd/moderation/text/texttest"
 )
 
-// benchNote is a mixed Chinese / English note of ordinary text with a few findings, written for
-// these benchmarks.
-const benchNote = `今天去了新开的咖啡店，环境很好，拿铁的奶泡很细腻，价格也不贵。店员小姐姐很热情，` +
-	`推荐了他们家的招牌蛋糕，口感绵密不甜腻。Weekend vibes: the latte art was amazing and the ` +
-	`croissant was super flaky. 下次还会再来，适合拍照打卡。Parking is a bit hard though, ` +
-	`建议坐地铁过来，出站步行五分钟就到。这家店的老板人很好，会聊天。What the hell, so good! ` +
-	`总体评分：环境五星，服务五星，性价比四星。#咖啡 #探店 #周末去哪儿 `
+// benchNotes is the benchmark corpus: realistic mixed Chinese/English notes (package texttest).
+var benchNotes = texttest.Notes()
 
 // cloudflare100k enables the cloudflare engine in the 100k-term benchmarks: it needs several
 // GiB of memory there (measured 8.6 GiB), so it is off by default.
@@ -87,12 +83,10 @@ func syntheticFiles(n int) []*File {
 	return append(files, f)
 }
 
+// benchScan runs the whole text stage (ScanText in the note scene) over every benchmark note:
+// one op is the whole corpus; MB/s and MB/cpu-s count input bytes.
 func benchScan(b *testing.B, s *Set) {
-	b.SetBytes(int64(len(benchNote)))
-	b.ReportAllocs()
-	for b.Loop() {
-		s.ScanText(moderation.SceneNote, "body", benchNote)
-	}
+	texttest.Loop(b, benchNotes, func(note string) { s.ScanText(moderation.SceneNote, "body", note) })
 }
 
 func BenchmarkScanTextShipped(b *testing.B) {
@@ -173,27 +167,26 @@ func BenchmarkHeap(b *testing.B) {
 	}
 }
 
-// BenchmarkStages splits the text stage on benchNote: normalisation, dictionary matching with
-// validation, and the contact / Advertising-Law detectors.
+// BenchmarkStages splits the text stage over the benchmark notes: normalisation, dictionary
+// matching with validation (on texts normalised beforehand), the contact and Advertising-Law
+// detectors, and the whole stage (ScanText, note scene).
 func BenchmarkStages(b *testing.B) {
 	s := shippedSet(b, DefaultEngine)
-	n := text.Normalize(benchNote)
+	normalised := map[string]*text.Text{}
+	for _, n := range benchNotes {
+		normalised[n] = text.Normalize(n)
+	}
 	var reuse text.Text
 	for _, st := range []struct {
 		name string
-		fn   func()
+		fn   func(string)
 	}{
-		{"normalize", func() { text.NormalizeTo(&reuse, benchNote) }},
-		{"match", func() { find(s.dict, s.dictPats, n) }},
-		{"contacts", func() { s.detector.Contacts("body", benchNote) }},
-		{"adlaw", func() { s.detector.AdLaw("body", benchNote) }},
-		{"scantext", func() { s.ScanText(moderation.SceneNote, "body", benchNote) }},
+		{"normalize", func(n string) { text.NormalizeTo(&reuse, n) }},
+		{"match", func(n string) { find(s.dict, s.dictPats, normalised[n]) }},
+		{"contacts", func(n string) { s.detector.Contacts("body", n) }},
+		{"adlaw", func(n string) { s.detector.AdLaw("body", n) }},
+		{"scantext", func(n string) { s.ScanText(moderation.SceneNote, "body", n) }},
 	} {
-		b.Run(st.name, func(b *testing.B) {
-			b.SetBytes(int64(len(benchNote)))
-			for b.Loop() {
-				st.fn()
-			}
-		})
+		b.Run(st.name, func(b *testing.B) { texttest.Loop(b, benchNotes, st.fn) })
 	}
 }

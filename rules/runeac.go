@@ -6,7 +6,7 @@ import (
 )
 
 // runeAC is trustd's own Aho-Corasick automaton over runes (EngineRunes): states in CSR form with
-// sorted edges, a dense table for the root's transitions in the BMP, failure and dictionary
+// sorted edges, a two-level table for the root's transitions in the BMP, failure and dictionary
 // suffix links, and positions reported directly. Normalised keys are mostly multi-byte CJK, so
 // stepping per rune instead of per byte does a third of the transitions.
 type runeAC struct {
@@ -14,11 +14,31 @@ type runeAC struct {
 	edges     []raEdge
 	fail      []int32
 	dictLink  []int32 // next state on the failure chain that has outputs, or -1
+	outLink   []int32 // the state itself if it has outputs, else dictLink
 	outStart  []int32 // state → first output; len = states+1
 	outs      []int32 // pattern indices
 	patLen    []int32 // pattern → byte length
-	root      []int32 // rune < 0x10000 → state reached from the root (0 = root)
-	invalid   naive   // patterns that are not valid UTF-8, matched naively (never in rules keys)
+	// The root's transitions for runes < 0x10000: rootPages[rootPage[r>>rootBits]<<rootBits |
+	// r&rootMask] is the state reached (0 = root). Blocks of runes without a transition share
+	// page 0, so the table stays small (a few KiB for the shipped rules; a dense one would be
+	// 256 KiB that the text stage's other tables compete with for cache).
+	rootPage  [0x10000 >> rootBits]uint16
+	rootPages []int32
+	invalid   naive // patterns that are not valid UTF-8, matched naively (never in rules keys)
+}
+
+const (
+	rootBits = 6
+	rootMask = 1<<rootBits - 1
+)
+
+// rootStep returns the state the root goes to on r (0 when it has no edge for r).
+func (a *runeAC) rootStep(r rune) int32 {
+	if uint32(r) >= 0x10000 {
+		n, _ := a.edgeStep(0, r)
+		return n
+	}
+	return a.rootPages[int(a.rootPage[r>>rootBits])<<rootBits|int(r&rootMask)]
 }
 
 type raEdge struct {
@@ -61,8 +81,8 @@ func newRuneAC(patterns []string) Matcher {
 		return emptyMatcher{}
 	}
 	a := &runeAC{invalid: invalid, edgeStart: make([]int32, len(nodes)+1), fail: make([]int32, len(nodes)),
-		dictLink: make([]int32, len(nodes)), outStart: make([]int32, len(nodes)+1),
-		patLen: make([]int32, len(patterns)), root: make([]int32, 0x10000)}
+		dictLink: make([]int32, len(nodes)), outLink: make([]int32, len(nodes)), outStart: make([]int32, len(nodes)+1),
+		patLen: make([]int32, len(patterns)), rootPages: make([]int32, 1<<rootBits)}
 	for i, p := range patterns {
 		a.patLen[i] = int32(len(p))
 	}
@@ -79,9 +99,15 @@ func newRuneAC(patterns []string) Matcher {
 	a.edgeStart[len(nodes)] = int32(len(a.edges))
 	a.outStart[len(nodes)] = int32(len(a.outs))
 	for _, e := range a.edges[a.edgeStart[0]:a.edgeStart[1]] {
-		if e.r < 0x10000 {
-			a.root[e.r] = e.next
+		if e.r < 0 || e.r >= 0x10000 {
+			continue
 		}
+		pg := &a.rootPage[e.r>>rootBits]
+		if *pg == 0 {
+			*pg = uint16(len(a.rootPages) >> rootBits)
+			a.rootPages = append(a.rootPages, make([]int32, 1<<rootBits)...)
+		}
+		a.rootPages[int(*pg)<<rootBits|int(e.r&rootMask)] = e.next
 	}
 	// Breadth-first: failure links and dictionary suffix links.
 	queue := make([]int32, 0, len(nodes))
@@ -116,15 +142,26 @@ func newRuneAC(patterns []string) Matcher {
 			queue = append(queue, e.next)
 		}
 	}
+	for st := range a.outLink {
+		a.outLink[st] = a.dictLink[st]
+		if a.outStart[st] < a.outStart[st+1] {
+			a.outLink[st] = int32(st)
+		}
+	}
 	return a
 }
 
 // step follows the edge of state s labelled r.
 func (a *runeAC) step(s int32, r rune) (int32, bool) {
 	if s == 0 && uint32(r) < 0x10000 {
-		n := a.root[r]
+		n := a.rootStep(r)
 		return n, n != 0
 	}
+	return a.edgeStep(s, r)
+}
+
+// edgeStep looks the edge of state s labelled r up in s's sorted edge list.
+func (a *runeAC) edgeStep(s int32, r rune) (int32, bool) {
 	es := a.edges[a.edgeStart[s]:a.edgeStart[s+1]]
 	if len(es) <= 8 {
 		for _, e := range es {
@@ -153,24 +190,31 @@ func (a *runeAC) Find(s string, fn func(pattern, start, end int)) {
 	st := int32(0)
 	for i := 0; i < len(s); {
 		r, size := rune(s[i]), 1
-		if r >= utf8.RuneSelf {
+		switch {
+		case r < utf8.RuneSelf:
+		case i+2 < len(s) && (r >= 0xE1 && r <= 0xEC || r == 0xEE || r == 0xEF) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80:
+			// Three bytes without range checks: most CJK text.
+			r, size = (r&0x0F)<<12|rune(s[i+1]&0x3F)<<6|rune(s[i+2]&0x3F), 3
+		default:
 			r, size = utf8.DecodeRuneInString(s[i:])
 			if size == 1 {
 				r = -1 // an invalid byte matches no (valid) pattern rune
 			}
 		}
 		i += size
-		for {
-			if nx, ok := a.step(st, r); ok {
+		for st != 0 {
+			if nx, ok := a.edgeStep(st, r); ok {
 				st = nx
-				break
-			}
-			if st == 0 {
-				break
+				goto matched
 			}
 			st = a.fail[st]
 		}
-		for o := st; o > 0; o = a.dictLink[o] {
+		st = a.rootStep(r)
+		if st == 0 {
+			continue
+		}
+	matched:
+		for o := a.outLink[st]; o > 0; o = a.dictLink[o] {
 			for _, p := range a.outs[a.outStart[o]:a.outStart[o+1]] {
 				fn(int(p), i-int(a.patLen[p]), i)
 			}

@@ -35,6 +35,14 @@ type SourceConfig struct {
 	Redis redis.UniversalClient
 	// OverlayKey is the overlay hash key. Empty means DefaultOverlayKey.
 	OverlayKey string
+	// BundlePrefix starts the keys of the rules bundles (see Bundles). Empty means
+	// DefaultBundlePrefix.
+	BundlePrefix string
+	// Slot is the bundle slot the Source follows when Redis is set. Empty means SlotLive:
+	// while a live bundle exists (Bundles.Promote) it replaces Dir and FS, until Bundles.Reset.
+	// SlotShadow makes a shadow source: its rules are the shadow bundle's, or none while the
+	// slot is empty (Rules returns nil); it needs Redis.
+	Slot Slot
 	// Poll is how often the directory and the overlay version are checked. Zero means 500 ms
 	// (so a change is live within about a second on every process).
 	Poll time.Duration
@@ -61,9 +69,17 @@ type Source struct {
 	cur     atomic.Pointer[Set]
 	mu      sync.Mutex // serialises reloads
 	lastErr atomic.Pointer[error]
-	dirSig  string
-	ovVer   string
+	bundles *Bundles // nil without Redis
+	bundle  atomic.Pointer[BundleInfo]
+	seen    loadState // what the last load attempt saw
 	m       *metrics
+}
+
+// loadState is what a load saw of its inputs; a change of any of them means reload.
+type loadState struct {
+	dirSig    string // dirSignature of Dir
+	ovVer     string // overlay version
+	bundleGen string // generation of the followed bundle slot
 }
 
 type metrics struct {
@@ -97,10 +113,18 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 var ErrNoRulesLoaded = errors.New("rules: not loaded")
 
 // NewSource loads the rules once (an error here is fatal: there is nothing to fall back on)
-// and returns the Source. Call Run to watch for changes.
+// and returns the Source. Call Run to watch for changes. A shadow source (SlotShadow) whose
+// first load fails starts without rules instead, LastError says why, and it keeps watching.
 func NewSource(ctx context.Context, cfg SourceConfig) (*Source, error) {
 	cfg.OverlayKey = cmp.Or(cfg.OverlayKey, DefaultOverlayKey)
 	cfg.Poll = cmp.Or(cfg.Poll, 500*time.Millisecond)
+	cfg.Slot = cmp.Or(cfg.Slot, SlotLive)
+	if cfg.Slot != SlotLive && cfg.Slot != SlotShadow {
+		return nil, fmt.Errorf("rules: unknown bundle slot %q", cfg.Slot)
+	}
+	if cfg.Slot == SlotShadow && cfg.Redis == nil {
+		return nil, errors.New("rules: a shadow source needs Redis")
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -108,17 +132,29 @@ func NewSource(ctx context.Context, cfg SourceConfig) (*Source, error) {
 		cfg.Now = time.Now
 	}
 	s := &Source{cfg: cfg, m: newMetrics(cfg.Registerer)}
-	if err := s.Reload(ctx); err != nil {
+	if cfg.Redis != nil {
+		s.bundles = NewBundles(cfg.Redis, BundlesConfig{Prefix: cfg.BundlePrefix})
+	}
+	if err := s.Reload(ctx); err != nil && cfg.Slot == SlotLive {
 		return nil, err
 	}
 	return s, nil
 }
 
-// Rules returns the live snapshot.
-func (s *Source) Rules() moderation.Rules { return s.cur.Load() }
+// Rules returns the live snapshot; nil only for a shadow source without a shadow bundle.
+func (s *Source) Rules() moderation.Rules {
+	if set := s.cur.Load(); set != nil {
+		return set
+	}
+	return nil
+}
 
-// Set returns the live snapshot as a *Set (for Explain and rules tests).
+// Set returns the live snapshot as a *Set (for Explain and rules tests); nil only for a
+// shadow source without a shadow bundle.
 func (s *Source) Set() *Set { return s.cur.Load() }
+
+// Bundle describes the bundle the rules come from, or nil when they come from Dir or FS.
+func (s *Source) Bundle() *BundleInfo { return s.bundle.Load() }
 
 // LastError returns the error of the last reload attempt, or nil when it succeeded.
 func (s *Source) LastError() error {
@@ -130,7 +166,7 @@ func (s *Source) LastError() error {
 
 // Ready reports whether rules are loaded and the last reload attempt succeeded (for /readyz).
 func (s *Source) Ready() error {
-	if s.cur.Load() == nil {
+	if s.cur.Load() == nil && s.cfg.Slot == SlotLive {
 		return ErrNoRulesLoaded
 	}
 	if err := s.LastError(); err != nil {
@@ -156,10 +192,14 @@ func (s *Source) Run(ctx context.Context) error {
 	}
 }
 
-// changed reports whether the directory or the overlay changed since the last load attempt.
+// changed reports whether the directory, the overlay or the bundle slot changed since the
+// last load attempt.
 func (s *Source) changed(ctx context.Context) bool {
+	s.mu.Lock()
+	seen := s.seen
+	s.mu.Unlock()
 	if s.cfg.Dir != "" {
-		if sig, err := dirSignature(s.cfg.Dir); err == nil && sig != s.dirSig {
+		if sig, err := dirSignature(s.cfg.Dir); err == nil && sig != seen.dirSig {
 			return true
 		}
 	}
@@ -168,7 +208,11 @@ func (s *Source) changed(ctx context.Context) bool {
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return false
 		}
-		return v != s.ovVer
+		g, err := s.bundles.Generation(ctx, s.cfg.Slot)
+		if err != nil {
+			return false
+		}
+		return v != seen.ovVer || g != seen.bundleGen
 	}
 	return false
 }
@@ -197,8 +241,8 @@ func dirSignature(dir string) (string, error) {
 func (s *Source) Reload(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	set, dirSig, ovVer, err := s.load(ctx)
-	s.dirSig, s.ovVer = dirSig, ovVer // a broken change is not retried until it changes again
+	set, bundle, seen, err := s.load(ctx)
+	s.seen = seen // a broken change is not retried until it changes again
 	if err != nil {
 		s.lastErr.Store(&err)
 		s.m.failures.Inc()
@@ -213,50 +257,80 @@ func (s *Source) Reload(ctx context.Context) error {
 		return err
 	}
 	s.lastErr.Store(nil)
+	s.bundle.Store(bundle)
+	if set == nil { // a shadow source without a shadow bundle
+		if s.cur.Swap(nil) != nil {
+			s.cfg.Logger.Info("rules_unloaded", slog.String("slot", string(s.cfg.Slot)))
+		}
+		if s.cfg.OnReload != nil {
+			s.cfg.OnReload("", nil)
+		}
+		return nil
+	}
 	s.publish(set)
 	s.cur.Store(set)
 	s.m.lastSuccess.Set(float64(s.cfg.Now().UnixNano()) / 1e9)
-	s.cfg.Logger.Info("rules_loaded", slog.String("version", set.Version()), slog.String("engine", string(set.Engine())))
+	from := "files"
+	if bundle != nil {
+		from = bundle.Digest
+	}
+	s.cfg.Logger.Info("rules_loaded", slog.String("slot", string(s.cfg.Slot)), slog.String("version", set.Version()),
+		slog.String("engine", string(set.Engine())), slog.String("from", from))
 	if s.cfg.OnReload != nil {
 		s.cfg.OnReload(set.Version(), nil)
 	}
 	return nil
 }
 
-func (s *Source) load(ctx context.Context) (*Set, string, string, error) {
-	var fsys fs.FS
-	var dirSig string
-	switch {
-	case s.cfg.Dir != "":
-		sig, err := dirSignature(s.cfg.Dir)
+// load reads the base rules (the followed bundle, else Dir, FS or the embedded defaults) and
+// the overlay, and compiles them. A shadow source with an empty slot returns a nil Set.
+func (s *Source) load(ctx context.Context) (*Set, *BundleInfo, loadState, error) {
+	seen := s.seen
+	var bundle *Bundle
+	var info *BundleInfo
+	if s.bundles != nil {
+		gen, b, i, err := s.bundles.Load(ctx, s.cfg.Slot)
 		if err != nil {
-			return nil, s.dirSig, s.ovVer, fmt.Errorf("scan rules dir %s: %w", s.cfg.Dir, err)
+			return nil, nil, seen, err
 		}
-		dirSig, fsys = sig, os.DirFS(s.cfg.Dir)
+		seen.bundleGen, bundle, info = gen, b, i
+	}
+	var files []*File
+	var err error
+	switch {
+	case bundle != nil:
+		files, err = bundle.Load()
+	case s.cfg.Slot == SlotShadow:
+		return nil, nil, seen, nil
+	case s.cfg.Dir != "":
+		sig, serr := dirSignature(s.cfg.Dir)
+		if serr != nil {
+			return nil, nil, seen, fmt.Errorf("scan rules dir %s: %w", s.cfg.Dir, serr)
+		}
+		seen.dirSig = sig
+		files, err = Load(os.DirFS(s.cfg.Dir))
 	case s.cfg.FS != nil:
-		fsys = s.cfg.FS
+		files, err = Load(s.cfg.FS)
 	default:
-		fsys = Default()
+		files, err = Load(Default())
 	}
-	files, err := Load(fsys)
 	if err != nil {
-		return nil, dirSig, s.ovVer, err
+		return nil, nil, seen, err
 	}
-	ovVer := ""
 	if s.cfg.Redis != nil {
 		ov := &Overlay{rdb: s.cfg.Redis, key: s.cfg.OverlayKey}
-		var ovFiles []*File
-		ovVer, ovFiles, err = ov.files(ctx, files)
+		ovVer, ovFiles, err := ov.files(ctx, files)
 		if err != nil {
-			return nil, dirSig, s.ovVer, err
+			return nil, nil, seen, err
 		}
+		seen.ovVer = ovVer
 		files = append(files, ovFiles...)
 	}
 	set, err := Compile(files, CompileOptions{Engine: s.cfg.Engine, OwnDomains: s.cfg.OwnDomains, OnHit: s.onHit})
 	if err != nil {
-		return nil, dirSig, ovVer, err
+		return nil, nil, seen, err
 	}
-	return set, dirSig, ovVer, nil
+	return set, info, seen, nil
 }
 
 func (s *Source) onHit(dictionary, category string) {

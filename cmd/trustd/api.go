@@ -36,8 +36,8 @@ func runAPI(ctx context.Context, e *env, args []string) error {
 	}
 	defer rdb.Close()
 	reg := newRegistry("api")
-	st, err := buildStack(ctx, stackOptions{rulesDir: p.rulesDir, rdb: rdb, reg: reg, log: log, webhooks: wf,
-		review: reviewOptions{reviewFlags: rf}, serveAPI: true})
+	st, err := buildStack(ctx, stackOptions{rulesDir: p.rulesDir, rdb: rdb, reg: reg, log: log, webhooks: wf, shards: p.shards,
+		review: reviewOptions{reviewFlags: rf}, serveAPI: true, trust: &p.trust})
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func newHTTPServer(h http.Handler) *http.Server {
 // newAPIHandler builds the public mux: ingest and lookup (queue.API) and whatever the stack
 // adds (review, banks), instrumented by route.
 func newAPIHandler(rdb redis.UniversalClient, st *stack, reg prometheus.Registerer, log *slog.Logger) (http.Handler, error) {
-	client, err := queue.NewClient(queue.ClientConfig{Redis: rdb, Registerer: reg})
+	client, err := queue.NewClient(queue.ClientConfig{Redis: rdb, Registerer: reg, Shards: st.shards})
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ func newAPIHandler(rdb redis.UniversalClient, st *stack, reg prometheus.Register
 		return nil, err
 	}
 	// asynq's queue state is exported once per deployment, by the api (DESIGN §8).
-	qm, err := queue.NewQueueMetrics(queue.QueueMetricsConfig{Redis: rdb, Logger: log})
+	qm, err := queue.NewQueueMetrics(queue.QueueMetricsConfig{Redis: rdb, Logger: log, Shards: st.shards})
 	if err != nil {
 		return nil, err
 	}

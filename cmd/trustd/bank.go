@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/trustd/trustd/moderation/imagehash"
+	"github.com/trustd/trustd/moderation/imagetext"
 )
 
 const bankUsage = `bank COMMAND [flags]
@@ -270,7 +271,8 @@ func openImages(ctx context.Context, o stackOptions) (*imagehash.Checker, *image
 		}
 	}
 	chk, err := imagehash.New(imagehash.Config{Banks: banks, Logger: o.log, Registerer: o.reg,
-		Fetch: imagehash.FetchConfig{AllowFileURLs: o.allowFileURLs, AllowPrefixes: o.imageAllow}})
+		Fetch: imagehash.FetchConfig{AllowFileURLs: o.allowFileURLs, AllowPrefixes: o.imageAllow},
+		Codes: imagetext.NewQRReader(imagetext.QRConfig{})})
 	if err != nil {
 		_ = banks.Close()
 		return nil, nil, nil, fmt.Errorf("image checker: %w", err)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/netip"
 	"os"
 	"runtime/pprof"
 	"slices"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/trustd/trustd/moderation"
@@ -33,25 +35,35 @@ type benchOptions struct {
 	mix                       string
 	noop                      bool
 	drain                     time.Duration
+	images                    *benchImages // notes carry one photo each; nil: no images
+	stack                     string       // "full": the worker's whole stack; "text": rules and images only
 }
 
 // benchResult is one phase's measurements.
 type benchResult struct {
-	Phase        string  `json:"phase"`
-	Submitted    int     `json:"submitted"`
-	Verdicts     int     `json:"verdicts"`
-	Lost         int     `json:"lost"`
-	Duplicates   int     `json:"duplicates"`
-	Seconds      float64 `json:"seconds"`
-	PerSecond    float64 `json:"per_second"`
-	P50ms        float64 `json:"latency_p50_ms,omitempty"`
-	P90ms        float64 `json:"latency_p90_ms,omitempty"`
-	P99ms        float64 `json:"latency_p99_ms,omitempty"`
-	Maxms        float64 `json:"latency_max_ms,omitempty"`
-	ProcessCPU   float64 `json:"process_cpu_cores"`
-	RedisCPU     float64 `json:"redis_cpu_cores"`
-	RatioToNoop  float64 `json:"ratio_to_noop,omitempty"`
-	PayloadBytes int     `json:"avg_payload_bytes"`
+	Phase       string  `json:"phase"`
+	Submitted   int     `json:"submitted"`
+	Verdicts    int     `json:"verdicts"`
+	Lost        int     `json:"lost"`
+	Duplicates  int     `json:"duplicates"`
+	Seconds     float64 `json:"seconds"`
+	PerSecond   float64 `json:"per_second"`
+	P50ms       float64 `json:"latency_p50_ms,omitempty"`
+	P90ms       float64 `json:"latency_p90_ms,omitempty"`
+	P99ms       float64 `json:"latency_p99_ms,omitempty"`
+	Maxms       float64 `json:"latency_max_ms,omitempty"`
+	ProcessCPU  float64 `json:"process_cpu_cores"`
+	RedisCPU    float64 `json:"redis_cpu_cores"`
+	RatioToNoop float64 `json:"ratio_to_noop,omitempty"`
+	// RatioToDecode is the pipeline's rate over the decode-only rate (runs with --images).
+	RatioToDecode float64 `json:"ratio_to_decode,omitempty"`
+	PayloadBytes  int     `json:"avg_payload_bytes"`
+	// CPUPerItem is the CPU time of this process and Redis per item, in microseconds: the
+	// capacity model's cost of one item (1e6 / CPUPerItem items per second per core).
+	CPUPerItem float64 `json:"cpu_us_per_item"`
+	// RedisCmdsPerItem is the number of Redis commands per item (the bench's own consumer and
+	// progress reads included).
+	RedisCmdsPerItem float64 `json:"redis_commands_per_item"`
 }
 
 func runBench(ctx context.Context, e *env, args []string) error {
@@ -65,15 +77,29 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&o.mix, "mix", "comments", "workload: comments (~200 B), notes (~1–2 KB) or mixed (80% comments)")
 	fs.BoolVar(&o.noop, "noop", true, "run the no-op phase first (the asynq ceiling)")
 	fs.IntVar(&o.producers, "producers", 4, "concurrent submitters")
+	fs.StringVar(&o.stack, "stack", "full", "full: the stack of `trustd worker` (review intake, author strikes, floods, split contacts write to Redis, so use a scratch Redis); text: rules and images only")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "worker concurrency (0: the worker default)")
 	fs.DurationVar(&o.drain, "drain-timeout", 2*time.Minute, "how long to wait for the last verdicts before counting the rest as lost")
+	imagesDir := fs.String("images", "", "give every note one photo from this directory (\"demo\": the embedded demo photos), served on loopback; adds a decode-only phase")
+	imageSize := fs.String("image-size", "1080x1440", "scale the --images photos to WIDTHxHEIGHT before the run (empty: as they are)")
 	jsonOut := fs.Bool("json", false, "print results as JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the pipeline phase to this file (go tool pprof)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if o.n <= 0 || o.producers <= 0 || (o.mix != "comments" && o.mix != "notes" && o.mix != "mixed") {
-		return fmt.Errorf("%w: need --n > 0, --producers > 0 and --mix comments|notes|mixed", errUsage)
+	if o.n <= 0 || o.producers <= 0 || (o.mix != "comments" && o.mix != "notes" && o.mix != "mixed") || (o.stack != "full" && o.stack != "text") {
+		return fmt.Errorf("%w: need --n > 0, --producers > 0, --mix comments|notes|mixed and --stack full|text", errUsage)
+	}
+	if *imagesDir != "" {
+		if o.mix == "comments" {
+			o.mix = "notes" // only notes carry photos
+		}
+		imgs, err := loadBenchImages(*imagesDir, *imageSize)
+		if err != nil {
+			return err
+		}
+		o.images = imgs
+		defer o.images.stop()
 	}
 	rdb, err := openRedis(ctx, p.redisURL)
 	if err != nil {
@@ -89,6 +115,14 @@ func runBench(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("no-op phase: %w", err)
 		}
 		results = append(results, r)
+	}
+	var decode benchResult
+	if o.images != nil {
+		fmt.Fprintf(e.Stderr, "bench: decode-only phase: %d photos of %d bytes on average…\n", o.n, avgLen(o.images.jpegs))
+		if decode, err = benchDecode(ctx, o.images, o.n); err != nil {
+			return err
+		}
+		results = append(results, decode)
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -108,6 +142,9 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if o.noop && results[0].PerSecond > 0 {
 		r.RatioToNoop = r.PerSecond / results[0].PerSecond
 	}
+	if decode.PerSecond > 0 {
+		r.RatioToDecode = r.PerSecond / decode.PerSecond
+	}
 	results = append(results, r)
 	if *jsonOut {
 		enc := json.NewEncoder(e.Stdout)
@@ -122,24 +159,27 @@ func runBench(ctx context.Context, e *env, args []string) error {
 }
 
 func printBench(w io.Writer, rs []benchResult) {
-	fmt.Fprintf(w, "%-9s %9s %9s %5s %5s %8s %9s %8s %8s %8s %8s %6s %6s %7s\n",
-		"phase", "submitted", "verdicts", "lost", "dup", "seconds", "items/s", "p50ms", "p90ms", "p99ms", "maxms", "cpu", "redis", "ratio")
+	fmt.Fprintf(w, "%-9s %9s %9s %5s %5s %8s %9s %8s %8s %8s %8s %6s %6s %8s %6s %8s\n",
+		"phase", "submitted", "verdicts", "lost", "dup", "seconds", "items/s", "p50ms", "p90ms", "p99ms", "maxms", "cpu", "redis", "µs/item", "cmds", "ratio")
 	for _, r := range rs {
 		ratio := "-"
-		if r.RatioToNoop > 0 {
+		switch {
+		case r.RatioToDecode > 0:
+			ratio = fmt.Sprintf("%.2f/dec", r.RatioToDecode)
+		case r.RatioToNoop > 0:
 			ratio = fmt.Sprintf("%.2f", r.RatioToNoop)
 		}
-		fmt.Fprintf(w, "%-9s %9d %9d %5d %5d %8.2f %9.0f %8.1f %8.1f %8.1f %8.1f %6.2f %6.2f %7s\n",
+		fmt.Fprintf(w, "%-9s %9d %9d %5d %5d %8.2f %9.0f %8.1f %8.1f %8.1f %8.1f %6.2f %6.2f %8.0f %6.1f %8s\n",
 			r.Phase, r.Submitted, r.Verdicts, r.Lost, r.Duplicates, r.Seconds, r.PerSecond, r.P50ms, r.P90ms, r.P99ms, r.Maxms,
-			r.ProcessCPU, r.RedisCPU, ratio)
+			r.ProcessCPU, r.RedisCPU, r.CPUPerItem, r.RedisCmdsPerItem, ratio)
 	}
 }
 
 // cpuMeter measures this process's and Redis's CPU time over a phase.
 type cpuMeter struct {
-	rdb          *redis.Client
-	wall         time.Time
-	proc, redisT float64
+	rdb                redis.UniversalClient
+	wall               time.Time
+	proc, redisT, cmds float64
 }
 
 func processCPU() float64 {
@@ -148,29 +188,39 @@ func processCPU() float64 {
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
-func redisCPU(ctx context.Context, rdb *redis.Client) float64 {
-	info, err := rdb.Info(ctx, "cpu").Result()
+// redisStats returns Redis's CPU seconds and the number of commands it has processed (INFO; on
+// a cluster, the node the client picks).
+func redisStats(ctx context.Context, rdb redis.UniversalClient) (cpu, commands float64) {
+	info, err := rdb.Info(ctx, "cpu", "stats").Result()
 	if err != nil {
-		return 0
+		return 0, 0
 	}
-	var total float64
 	for _, line := range strings.Split(info, "\n") {
 		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if ok && (k == "used_cpu_sys" || k == "used_cpu_user") {
-			f, _ := strconv.ParseFloat(v, 64)
-			total += f
+		f, _ := strconv.ParseFloat(v, 64)
+		switch {
+		case !ok:
+		case k == "used_cpu_sys" || k == "used_cpu_user":
+			cpu += f
+		case k == "total_commands_processed":
+			commands = f
 		}
 	}
-	return total
+	return cpu, commands
 }
 
-func startCPU(ctx context.Context, rdb *redis.Client) *cpuMeter {
-	return &cpuMeter{rdb: rdb, wall: time.Now(), proc: processCPU(), redisT: redisCPU(ctx, rdb)}
+func startCPU(ctx context.Context, rdb redis.UniversalClient) *cpuMeter {
+	m := &cpuMeter{rdb: rdb, wall: time.Now(), proc: processCPU()}
+	m.redisT, m.cmds = redisStats(ctx, rdb)
+	return m
 }
 
-func (m *cpuMeter) stop(ctx context.Context) (procCores, redisCores float64) {
+// stop returns the cores this process and Redis used on average since start, and the Redis
+// commands processed meanwhile.
+func (m *cpuMeter) stop(ctx context.Context) (procCores, redisCores, commands float64) {
 	wall := time.Since(m.wall).Seconds()
-	return (processCPU() - m.proc) / wall, (redisCPU(ctx, m.rdb) - m.redisT) / wall
+	rc, cmds := redisStats(ctx, m.rdb)
+	return (processCPU() - m.proc) / wall, (rc - m.redisT) / wall, cmds - m.cmds
 }
 
 // pace returns a function that blocks until the next submission is due (rate 0: never).
@@ -192,7 +242,7 @@ func pace(rate float64, start time.Time, next *atomic.Int64) func(ctx context.Co
 	}
 }
 
-func benchNoop(ctx context.Context, rdb *redis.Client, o benchOptions, log *slog.Logger, progress io.Writer) (benchResult, error) {
+func benchNoop(ctx context.Context, rdb redis.UniversalClient, o benchOptions, log *slog.Logger, progress io.Writer) (benchResult, error) {
 	var handled atomic.Int64
 	done := make(chan struct{})
 	n := int64(o.n)
@@ -238,10 +288,11 @@ func benchNoop(ctx context.Context, rdb *redis.Client, o benchOptions, log *slog
 		return benchResult{}, ctx.Err()
 	}
 	el := time.Since(start).Seconds()
-	pc, rc := cpu.stop(ctx)
+	pc, rc, cmds := cpu.stop(ctx)
 	got := int(handled.Load())
 	return benchResult{Phase: "noop", Submitted: o.n, Verdicts: got, Lost: o.n - got, Seconds: el,
-		PerSecond: float64(got) / el, ProcessCPU: pc, RedisCPU: rc, PayloadBytes: len(payload)}, nil
+		PerSecond: float64(got) / el, ProcessCPU: pc, RedisCPU: rc, PayloadBytes: len(payload),
+		CPUPerItem: (pc + rc) * el / float64(o.n) * 1e6, RedisCmdsPerItem: cmds / float64(o.n)}, nil
 }
 
 // produce runs fn for 0..n-1 on o.producers goroutines and returns the first error.
@@ -270,11 +321,16 @@ func produce(ctx context.Context, o benchOptions, fn func(ctx context.Context, i
 	return <-errc
 }
 
-func benchPipeline(ctx context.Context, rdb *redis.Client, rulesDir string, o benchOptions, log *slog.Logger, progress io.Writer) (benchResult, error) {
+func benchPipeline(ctx context.Context, rdb redis.UniversalClient, rulesDir string, o benchOptions, log *slog.Logger, progress io.Writer) (benchResult, error) {
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	stream := "trustd:bench:verdicts:" + run
 	defer rdb.Del(context.WithoutCancel(ctx), stream)
-	st, err := buildStack(ctx, stackOptions{rulesDir: rulesDir, log: log})
+	so := stackOptions{rulesDir: rulesDir, log: log,
+		imageAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}} // the bench's photo server
+	if o.stack == "full" {
+		so.rdb, so.reg = rdb, prometheus.NewRegistry()
+	}
+	st, err := buildStack(ctx, so)
 	if err != nil {
 		return benchResult{}, err
 	}
@@ -283,7 +339,7 @@ func benchPipeline(ctx context.Context, rdb *redis.Client, rulesDir string, o be
 	if err != nil {
 		return benchResult{}, err
 	}
-	w, err := queue.NewWorker(queue.WorkerConfig{Redis: rdb, Moderator: st.pipeline, Publisher: pub,
+	w, err := queue.NewWorker(queue.WorkerConfig{Redis: rdb, Moderator: st.pipeline, Publisher: pub, Hooks: st.hooks,
 		Concurrency: o.concurrency, Queues: map[string]int{benchQueue: 1}, Logger: log})
 	if err != nil {
 		return benchResult{}, err
@@ -343,6 +399,7 @@ func benchPipeline(ctx context.Context, rdb *redis.Client, rulesDir string, o be
 	}()
 
 	gen := newItemGen(o.mix, 2)
+	gen.images = o.images
 	var bytesTotal atomic.Int64
 	cpu := startCPU(ctx, rdb)
 	start := time.Now()
@@ -377,7 +434,7 @@ func benchPipeline(ctx context.Context, rdb *redis.Client, rulesDir string, o be
 		return benchResult{}, ctx.Err()
 	}
 	el := time.Since(start).Seconds()
-	pc, rc := cpu.stop(ctx)
+	pc, rc, cmds := cpu.stop(ctx)
 	if cerr != nil {
 		return benchResult{}, cerr
 	}
@@ -394,8 +451,17 @@ func benchPipeline(ctx context.Context, rdb *redis.Client, rulesDir string, o be
 	}
 	r := benchResult{Phase: "pipeline", Submitted: o.n, Verdicts: events, Lost: o.n - got, Duplicates: dups,
 		Seconds: el, PerSecond: float64(got) / el, P50ms: q(.5), P90ms: q(.9), P99ms: q(.99), Maxms: q(1),
-		ProcessCPU: pc, RedisCPU: rc, PayloadBytes: int(bytesTotal.Load() / int64(o.n))}
+		ProcessCPU: pc, RedisCPU: rc, PayloadBytes: int(bytesTotal.Load() / int64(o.n)),
+		CPUPerItem: (pc + rc) * el / float64(o.n) * 1e6, RedisCmdsPerItem: cmds / float64(o.n)}
 	return r, nil
+}
+
+func avgLen(bs [][]byte) int {
+	n := 0
+	for _, b := range bs {
+		n += len(b)
+	}
+	return n / max(len(bs), 1)
 }
 
 // verdictContentID finds the content id in a verdict's JSON without decoding the rest: the
@@ -418,8 +484,9 @@ func verdictContentID(raw string) (string, error) {
 // itemGen makes a realistic, deterministic mix of notes and comments in Chinese and English,
 // about one in eight with a violation (profanity, contact, ad).
 type itemGen struct {
-	mix  string
-	seed uint64
+	mix    string
+	seed   uint64
+	images *benchImages // nil: no photos
 }
 
 func newItemGen(mix string, seed uint64) *itemGen { return &itemGen{mix: mix, seed: seed} }
@@ -470,6 +537,9 @@ func (g *itemGen) item(i int, run string) *moderation.Item {
 		SubmittedAt: time.Now().UTC(), Body: b.String()}
 	if scene == moderation.SceneNote {
 		it.Title = pick()
+		if g.images != nil {
+			it.Images = []moderation.Image{{URL: g.images.url(i)}}
+		}
 	}
 	return it
 }

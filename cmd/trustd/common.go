@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,8 @@ type procFlags struct {
 	rulesDir  string
 	logLevel  string
 	logJSON   bool
+	shards    int        // queue shards (queue.ShardName); clients and workers must agree
+	trust     trustFlags // registered by register: the process commands moderate
 }
 
 func envOr(e *env, key, def string) string {
@@ -51,6 +54,14 @@ func (p *procFlags) register(fs *flag.FlagSet, e *env, api bool) {
 	p.registerRules(fs, e)
 	fs.StringVar(&p.logLevel, "log-level", envOr(e, "TRUSTD_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env TRUSTD_LOG_LEVEL)")
 	fs.BoolVar(&p.logJSON, "log-json", e.Getenv("TRUSTD_LOG_JSON") != "", "log JSON lines instead of text (env TRUSTD_LOG_JSON)")
+	p.registerShards(fs, e)
+	p.trust.register(fs, e)
+}
+
+// registerShards adds --queue-shards: every process that submits or works must use the same.
+func (p *procFlags) registerShards(fs *flag.FlagSet, e *env) {
+	def, _ := strconv.Atoi(envOr(e, "TRUSTD_QUEUE_SHARDS", "1"))
+	fs.IntVar(&p.shards, "queue-shards", def, "split each queue into this many shards spread over Redis Cluster nodes; clients and workers must agree (env TRUSTD_QUEUE_SHARDS)")
 }
 
 func (p *procFlags) registerRules(fs *flag.FlagSet, e *env) {
@@ -69,18 +80,30 @@ func (p *procFlags) logger(e *env) (*slog.Logger, error) {
 	return slog.New(slog.NewTextHandler(e.Stderr, opts)), nil
 }
 
-// openRedis parses the Redis URL and checks the server answers within 5 s.
-func openRedis(ctx context.Context, url string) (*redis.Client, error) {
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		return nil, fmt.Errorf("%w: --redis %q: %v", errUsage, url, err)
+// openRedis parses the Redis URL and checks the server answers within 5 s. A URL that names
+// more nodes with addr= query parameters (redis://h1:6379?addr=h2:6379&addr=h3:6379) is a
+// Redis Cluster.
+func openRedis(ctx context.Context, url string) (redis.UniversalClient, error) {
+	var rdb redis.UniversalClient
+	var addr string
+	if strings.Contains(url, "addr=") {
+		opt, err := redis.ParseClusterURL(url)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --redis %q: %v", errUsage, url, err)
+		}
+		rdb, addr = redis.NewClusterClient(opt), strings.Join(opt.Addrs, ",")
+	} else {
+		opt, err := redis.ParseURL(url)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --redis %q: %v", errUsage, url, err)
+		}
+		rdb, addr = redis.NewClient(opt), opt.Addr
 	}
-	rdb := redis.NewClient(opt)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := rdb.Ping(pctx).Err(); err != nil {
 		_ = rdb.Close()
-		return nil, fmt.Errorf("redis %s: %w", opt.Addr, err)
+		return nil, fmt.Errorf("redis %s: %w", addr, err)
 	}
 	return rdb, nil
 }

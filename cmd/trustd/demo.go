@@ -34,8 +34,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&p.apiAddr, "api-addr", envOr(e, "TRUSTD_API_ADDR", defaultAPIAddr), "API listen address (a free port is used if it is taken)")
 	fs.StringVar(&p.adminAddr, "admin-addr", envOr(e, "TRUSTD_ADMIN_ADDR", defaultAdminAddr), "admin listen address (a free port is used if it is taken)")
 	p.registerRules(fs, e)
+	p.trust.register(fs, e)
 	exit := fs.Bool("exit", false, "exit once every sample verdict is printed (for scripts and tests)")
 	jsonOut := fs.Bool("json", false, "print whole verdicts as JSON lines instead of a summary line each")
+	var of ocrFlags
+	of.register(fs, e)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -66,7 +69,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	defer stopImages()
 	reg := newRegistry("demo")
-	st, err := buildStack(ctx, stackOptions{rulesDir: p.rulesDir, rdb: rdb, reg: reg, log: log, serveAPI: true,
+	st, err := buildStack(ctx, stackOptions{rulesDir: p.rulesDir, rdb: rdb, reg: reg, log: log, serveAPI: true, trust: &p.trust,
 		// The demo's own image server is on loopback, which the fetcher refuses by default.
 		imageAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
 		review:     reviewOptions{reviewFlags: reviewFlags{insecureCookies: true}, imageSources: "'self' http: https: data:"}})
@@ -74,6 +77,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.close()
+	ocr, err := openOCR(of, rdb, st, reg, log, []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")})
+	if err != nil {
+		return err
+	}
+	defer ocr.stop()
 
 	w, err := newWorker(rdb, st, reg, log, 0, 5*time.Second)
 	if err != nil {
@@ -99,6 +107,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer w.Shutdown()
+	if err := ocr.start(); err != nil {
+		return err
+	}
 
 	items, err := demoItems("items.jsonl", imagesBase)
 	if err != nil {

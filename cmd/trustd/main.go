@@ -38,7 +38,7 @@ func commands() []command {
 		{"submit", "enqueue items from JSON lines and report accepted/duplicate/rejected", runSubmit},
 		{"bench", "load-test the pipeline against a real Redis, with the asynq ceiling as baseline", runBench},
 		{"check", "moderate JSON lines from stdin in process (no Redis); one verdict per line", runCheck},
-		{"rules", "test the rules: run every rules file's examples", runRules},
+		{"rules", "test the rules (rules test); run, promote or demote shadow rules (rules shadow)", runRules},
 		{"eval", "score text cases (eval text) or image variants (eval images)", runEval},
 		{"bank", "manage image banks in Redis: define, add, remove, list, import", runBank},
 	}

@@ -308,7 +308,7 @@ func TestDashboardsUseExportedMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantUIDs := []string{"trustd-overview", "trustd-pipeline", "trustd-queues", "trustd-review"}
+	wantUIDs := []string{"trustd-overview", "trustd-pipeline", "trustd-queues", "trustd-review", "trustd-trust"}
 	var uids []string
 	for _, p := range paths {
 		uid, byPanel := dashboardExprs(t, p)

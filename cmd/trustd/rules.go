@@ -15,8 +15,10 @@ var errRulesTest = errors.New("rules examples failed")
 
 func runRules(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
-		fmt.Fprintf(e.Stderr, "Usage: trustd rules test [--rules DIR] [--engine NAME]\n\n"+
-			"  test   compile the rules and run every file's examples; exit 1 on a failure\n")
+		fmt.Fprintf(e.Stderr, "Usage: trustd rules test [--rules DIR] [--engine NAME]\n"+
+			"       trustd rules shadow set DIR | status | promote | demote | reset\n\n"+
+			"  test     compile the rules and run every file's examples; exit 1 on a failure\n"+
+			"  shadow   manage the shadow rules bundle in Redis (trustd rules shadow -h)\n")
 		if len(args) == 0 {
 			return fmt.Errorf("%w: missing subcommand", errUsage)
 		}
@@ -25,6 +27,8 @@ func runRules(ctx context.Context, e *env, args []string) error {
 	switch args[0] {
 	case "test":
 		return runRulesTest(ctx, e, args[1:])
+	case "shadow":
+		return runRulesShadow(ctx, e, args[1:])
 	}
 	return fmt.Errorf("%w: unknown rules subcommand %q", errUsage, args[0])
 }

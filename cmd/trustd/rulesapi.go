@@ -50,15 +50,7 @@ func registerRulesAPI(mux *http.ServeMux, s *stack, ov *rules.Overlay, log *slog
 		}
 		queue.WriteError(w, log, err)
 	}
-	decode := func(w http.ResponseWriter, r *http.Request, v any) bool {
-		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(v); err != nil {
-			fail(w, &queue.HTTPError{Status: http.StatusBadRequest, Code: "bad_body", Message: "malformed JSON: " + err.Error()})
-			return false
-		}
-		return true
-	}
+	decode := func(w http.ResponseWriter, r *http.Request, v any) bool { return decodeBody(w, r, v, 64<<10, log) }
 	handle := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, adminOnly(s, h, log)) }
 	handle("GET /v1/rules", func(w http.ResponseWriter, _ *http.Request) {
 		st := rulesStatus{Version: s.rules.Set().Version(), Dictionaries: s.rules.Set().Dictionaries()}
@@ -113,6 +105,18 @@ func registerRulesAPI(mux *http.ServeMux, s *stack, ov *rules.Overlay, log *slog
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
+}
+
+// decodeBody decodes a JSON request body of at most limit bytes into v, refusing unknown
+// fields; on failure it writes a 400 and returns false.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any, limit int64, log *slog.Logger) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		queue.WriteError(w, log, &queue.HTTPError{Status: http.StatusBadRequest, Code: "bad_body", Message: "malformed JSON: " + err.Error()})
+		return false
+	}
+	return true
 }
 
 // adminOnly guards h with an admin token when an auth file is configured; without one the

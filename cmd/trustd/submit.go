@@ -19,6 +19,7 @@ func runSubmit(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "submit", "submit [flags] [FILE]\n\nEnqueue items (JSON lines; stdin when no FILE or FILE is -) through the Go client and\nreport accepted/duplicate/rejected counts. Rejected lines are listed on stderr with the reason.")
 	var p procFlags
 	fs.StringVar(&p.redisURL, "redis", envOr(e, "TRUSTD_REDIS_URL", defaultRedisURL), "Redis URL (env TRUSTD_REDIS_URL)")
+	p.registerShards(fs, e)
 	bulk := fs.Bool("bulk", false, "submit to the bulk queue (backfills) instead of realtime")
 	quiet := fs.Bool("quiet", false, "no progress line")
 	if err := parseFlags(fs, args); err != nil {
@@ -41,7 +42,7 @@ func runSubmit(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer rdb.Close()
-	c, err := queue.NewClient(queue.ClientConfig{Redis: rdb})
+	c, err := queue.NewClient(queue.ClientConfig{Redis: rdb, Shards: p.shards})
 	if err != nil {
 		return err
 	}

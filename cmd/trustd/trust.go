@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,59 +20,97 @@ import (
 	"github.com/trustd/trustd/rules"
 )
 
-// trustFlags are the settings of the trust-across-items mechanisms. They are read from the
-// environment (TRUSTD_TRUST_*) because the process commands do not register them as flags yet;
-// the zero value of each means the library default.
+// trustFlags are the settings of the trust-across-items mechanisms, registered by the process
+// commands (worker, api, demo): flag first, then the environment variable TRUSTD_TRUST_*, then
+// the library default.
 type trustFlags struct {
-	off           bool          // TRUSTD_TRUST=off: no trust signals at all
-	strikesWindow time.Duration // TRUSTD_TRUST_STRIKES_WINDOW (24h)
-	strikesReview int           // TRUSTD_TRUST_STRIKES_REVIEW (3)
-	strikesBlock  int           // TRUSTD_TRUST_STRIKES_BLOCK (0: never)
-	floodWindow   time.Duration // TRUSTD_TRUST_FLOOD_WINDOW (1h)
-	floodReview   int           // TRUSTD_TRUST_FLOOD_REVIEW (10)
-	floodBlock    int           // TRUSTD_TRUST_FLOOD_BLOCK (50)
-	splitWindow   time.Duration // TRUSTD_TRUST_SPLIT_WINDOW (10m)
-	shadowDir     string        // TRUSTD_SHADOW_RULES: a rules directory run in shadow
+	on            bool
+	strikesWindow time.Duration
+	strikesReview int
+	strikesBlock  int
+	floodWindow   time.Duration
+	floodReview   int
+	floodBlock    int
+	splitWindow   time.Duration
+	errs          []error // environment values that do not parse
 }
 
-func trustFlagsFromEnv(getenv func(string) string) (trustFlags, error) {
-	var f trustFlags
-	f.off = getenv("TRUSTD_TRUST") == "off"
-	f.shadowDir = getenv("TRUSTD_SHADOW_RULES")
+// register adds the trust flags to fs, with defaults from the environment.
+func (f *trustFlags) register(fs *flag.FlagSet, e *env) {
+	f.on = e.Getenv("TRUSTD_TRUST") != "off"
+	fs.BoolVar(&f.on, "trust", f.on, "trust signals across items: author strikes, floods, split contacts, audit agreement, shadow rules (env TRUSTD_TRUST=off disables)")
+	f.duration(fs, e, &f.strikesWindow, "trust-strikes-window", 24*time.Hour, "how long an author strike counts")
+	f.int(fs, e, &f.strikesReview, "trust-strikes-review", 3, "strikes within the window from which an author's items are at least review (negative: never)")
+	f.int(fs, e, &f.strikesBlock, "trust-strikes-block", 0, "strikes within the window from which an author's items are blocked (0: never)")
+	f.duration(fs, e, &f.floodWindow, "trust-flood-window", time.Hour, "how long a posting counts towards a flood")
+	f.int(fs, e, &f.floodReview, "trust-flood-review", 10, "distinct authors posting one text within the window from which it is a flood (review)")
+	f.int(fs, e, &f.floodBlock, "trust-flood-block", 50, "distinct authors from which a flood is blocked (negative: never)")
+	f.duration(fs, e, &f.splitWindow, "trust-split-window", 10*time.Minute, "how long an author's earlier text is kept to reassemble split contacts")
+	if e.Getenv("TRUSTD_SHADOW_RULES") != "" {
+		f.errs = append(f.errs, errors.New("TRUSTD_SHADOW_RULES is replaced by shadow rules in Redis: run `trustd rules shadow set DIR` once and unset it"))
+	}
+}
+
+// envName is the environment variable of a trust flag: trust-flood-window → TRUSTD_TRUST_FLOOD_WINDOW.
+func envName(flagName string) string {
+	return "TRUSTD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func (f *trustFlags) duration(fs *flag.FlagSet, e *env, p *time.Duration, name string, def time.Duration, usage string) {
+	env := envName(name)
+	if v := e.Getenv(env); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			f.errs = append(f.errs, fmt.Errorf("%s=%q: want a positive duration", env, v))
+		} else {
+			def = d
+		}
+	}
+	fs.DurationVar(p, name, def, usage+" (env "+env+")")
+}
+
+func (f *trustFlags) int(fs *flag.FlagSet, e *env, p *int, name string, def int, usage string) {
+	env := envName(name)
+	if v := e.Getenv(env); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			f.errs = append(f.errs, fmt.Errorf("%s=%q: want an integer", env, v))
+		} else {
+			def = n
+		}
+	}
+	fs.IntVar(p, name, def, usage+" (env "+env+")")
+}
+
+// check reports environment values that did not parse (and the retired TRUSTD_SHADOW_RULES)
+// and windows that are not positive.
+func (f *trustFlags) check() error {
+	errs := f.errs
 	for _, d := range []struct {
 		name string
-		p    *time.Duration
-	}{{"TRUSTD_TRUST_STRIKES_WINDOW", &f.strikesWindow}, {"TRUSTD_TRUST_FLOOD_WINDOW", &f.floodWindow}, {"TRUSTD_TRUST_SPLIT_WINDOW", &f.splitWindow}} {
-		if v := getenv(d.name); v != "" {
-			x, err := time.ParseDuration(v)
-			if err != nil || x <= 0 {
-				return f, fmt.Errorf("%w: %s=%q: want a positive duration", errUsage, d.name, v)
-			}
-			*d.p = x
+		v    time.Duration
+	}{{"--trust-strikes-window", f.strikesWindow}, {"--trust-flood-window", f.floodWindow}, {"--trust-split-window", f.splitWindow}} {
+		if d.v <= 0 {
+			errs = append(errs, fmt.Errorf("%s %v: want a positive duration", d.name, d.v))
 		}
 	}
-	for _, n := range []struct {
-		name string
-		p    *int
-	}{{"TRUSTD_TRUST_STRIKES_REVIEW", &f.strikesReview}, {"TRUSTD_TRUST_STRIKES_BLOCK", &f.strikesBlock},
-		{"TRUSTD_TRUST_FLOOD_REVIEW", &f.floodReview}, {"TRUSTD_TRUST_FLOOD_BLOCK", &f.floodBlock}} {
-		if v := getenv(n.name); v != "" {
-			x, err := strconv.Atoi(v)
-			if err != nil {
-				return f, fmt.Errorf("%w: %s=%q: want an integer", errUsage, n.name, v)
-			}
-			*n.p = x
-		}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	return f, nil
+	return nil
 }
 
-// openTrust adds the trust-across-items mechanisms to s: the author strikes hook and signal,
-// flood and split-contact signals, the audit agreement counter (a background consumer of the
-// review audit stream) and, when configured, shadow rules. Call it after openReview.
+// openTrust adds the trust-across-items mechanisms to s: the author strikes hook and signal
+// (with moderators' removals counted from the verdict stream), flood and split-contact
+// signals, the audit agreement counter (a background consumer of the review audit stream)
+// and the shadow rules watcher. Call it after openReview.
 func openTrust(ctx context.Context, s *stack, rdb redis.UniversalClient, o stackOptions) error {
-	f, err := trustFlagsFromEnv(os.Getenv)
-	if err != nil || f.off {
+	f := o.trust
+	if f == nil { // a stack built without the process flags (tests): the defaults and environment
+		f = new(trustFlags)
+		f.register(flag.NewFlagSet("trust", flag.ContinueOnError), &env{Getenv: os.Getenv})
+	}
+	if err := f.check(); err != nil || !f.on {
 		return err
 	}
 	opts := trust.Options{Redis: rdb, Registerer: o.reg, Logger: o.log}
@@ -92,14 +133,26 @@ func openTrust(ctx context.Context, s *stack, rdb redis.UniversalClient, o stack
 	if err != nil {
 		return fmt.Errorf("audit agreement: %w", err)
 	}
-	actx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = audit.Run(actx)
-	}()
-	s.closers = append(s.closers, func() { cancel(); <-done })
-	return openShadow(ctx, s, rdb, o, f)
+	stream := trust.DefaultVerdictStream
+	if s.publisher != nil {
+		stream = s.publisher.Stream()
+	}
+	moderated, err := trust.NewModeratorStrikes(trust.ModeratorStrikesConfig{Options: opts, Strikes: strikes, Stream: stream})
+	if err != nil {
+		return fmt.Errorf("moderator strikes: %w", err)
+	}
+	background(ctx, s, audit.Run, moderated.Run)
+	return openShadow(ctx, s, rdb, o)
+}
+
+// background runs the functions until the stack closes; closing cancels them all, then waits.
+func background(ctx context.Context, s *stack, runs ...func(context.Context) error) {
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	for _, run := range runs {
+		wg.Go(func() { _ = run(rctx) })
+	}
+	s.closers = append(s.closers, func() { cancel(); wg.Wait() })
 }
 
 // liveDetector is a contact detector that follows the live rules' variant tables: it is
@@ -124,32 +177,4 @@ func (l *liveDetector) Contacts(field, text string) []moderation.Contact {
 	d := l.d
 	l.mu.Unlock()
 	return d.Contacts(field, text)
-}
-
-// openShadow runs the rules directory TRUSTD_SHADOW_RULES in shadow beside the live rules
-// (reloaded when it changes, like the live ones). Promote by restarting with --rules set to that
-// directory; demote by unsetting TRUSTD_SHADOW_RULES.
-func openShadow(ctx context.Context, s *stack, rdb redis.UniversalClient, o stackOptions, f trustFlags) error {
-	if f.shadowDir == "" {
-		return nil
-	}
-	// No Registerer: the shadow's rules metrics would collide with the live ones.
-	src, err := rules.NewSource(ctx, rules.SourceConfig{Dir: f.shadowDir, Logger: o.log})
-	if err != nil {
-		return fmt.Errorf("%w: TRUSTD_SHADOW_RULES=%s: %v", errUsage, f.shadowDir, err)
-	}
-	sh, err := trust.NewShadow(trust.ShadowConfig{Options: trust.Options{Redis: rdb, Registerer: o.reg, Logger: o.log},
-		Live: s.rules, Shadow: src})
-	if err != nil {
-		return fmt.Errorf("shadow rules: %w", err)
-	}
-	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = src.Run(rctx)
-	}()
-	s.closers = append(s.closers, func() { cancel(); <-done })
-	s.signalers = append(s.signalers, sh) // last: it sees every other signal
-	return nil
 }

@@ -35,6 +35,7 @@ type stack struct {
 	banker    review.ImageBanker        // adds a removed item's images to a deny bank; nil: off
 	reviewAPI *review.API               // the review API, when serving it
 	authorize func(*http.Request) error // ingest authorizer; nil: open ingest
+	shards    int                       // queue shards the worker polls and the API submits to
 }
 
 // demoLink is a page worth opening, printed by the demo.
@@ -57,7 +58,9 @@ type stackOptions struct {
 	imageAllow    []netip.Prefix // non-public addresses image fetches may reach anyway (the demo's server)
 	webhooks      webhookFlags
 	review        reviewOptions
-	serveAPI      bool // the process serves the API (review routes, review loop)
+	serveAPI      bool        // the process serves the API (review routes, review loop)
+	trust         *trustFlags // nil: the defaults and the environment
+	shards        int         // queue shards (--queue-shards)
 }
 
 // reviewOptions are the review settings of stackOptions.
@@ -87,7 +90,7 @@ func openRules(ctx context.Context, s *stack, o stackOptions) (*rules.Source, er
 }
 
 func buildStack(ctx context.Context, o stackOptions) (*stack, error) {
-	s := &stack{}
+	s := &stack{shards: o.shards}
 	src, err := openRules(ctx, s, o)
 	if err != nil {
 		return nil, err

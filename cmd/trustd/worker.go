@@ -19,6 +19,8 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	wf.register(fs, e)
 	var rf reviewFlags
 	rf.register(fs, e, false)
+	var of ocrFlags
+	of.register(fs, e)
 	concurrency := fs.Int("concurrency", 0, "tasks processed at once (0: 4 × CPUs)")
 	shutdown := fs.Duration("shutdown-timeout", 25*time.Second, "how long in-flight tasks may run after SIGTERM before they are returned to the queue")
 	if err := parseFlags(fs, args); err != nil {
@@ -34,28 +36,40 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	}
 	defer rdb.Close()
 	reg := newRegistry("worker")
-	st, err := buildStack(ctx, stackOptions{rulesDir: p.rulesDir, rdb: rdb, reg: reg, log: log, webhooks: wf,
-		review: reviewOptions{reviewFlags: rf}})
+	st, err := buildStack(ctx, stackOptions{rulesDir: p.rulesDir, rdb: rdb, reg: reg, log: log, webhooks: wf, shards: p.shards,
+		review: reviewOptions{reviewFlags: rf}, trust: &p.trust})
 	if err != nil {
 		return err
 	}
 	defer st.close()
+	ocr, err := openOCR(of, rdb, st, reg, log, nil)
+	if err != nil {
+		return err
+	}
 	w, err := newWorker(rdb, st, reg, log, *concurrency, *shutdown)
 	if err != nil {
+		ocr.stop()
 		return err
 	}
 	adm, err := startAdmin(p.adminAddr, reg, log, append(st.ready, redisReady(rdb))...)
 	if err != nil {
+		ocr.stop()
 		return err
 	}
 	if err := w.Start(); err != nil {
 		adm.close(context.Background())
+		ocr.stop()
+		return err
+	}
+	if err := ocr.start(); err != nil {
+		drain(adm, w, *shutdown)
 		return err
 	}
 	log.Info("worker_started", slog.String("admin_addr", p.adminAddr), slog.String("rules", st.rules.Rules().Version()))
 	<-ctx.Done()
 	log.Info("worker_draining")
 	drain(adm, w, *shutdown)
+	ocr.stop()
 	log.Info("worker_stopped")
 	return nil
 }
@@ -68,6 +82,7 @@ func newWorker(rdb redis.UniversalClient, st *stack, reg prometheus.Registerer, 
 		Publisher:       st.publisher,
 		Hooks:           st.hooks,
 		Webhooks:        st.webhooks,
+		Shards:          st.shards,
 		Concurrency:     concurrency,
 		ShutdownTimeout: shutdown,
 		Logger:          log,

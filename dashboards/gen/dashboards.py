@@ -145,7 +145,55 @@ review = dashboard("trustd-review", "trustd / Review",
   panel("Overturns by dictionary and category (24 h)", [('topk(10, sum by (dictionary, category) (increase(trustd_review_overturns_total[24h])))', "")], kind="table", w=24),
 ])
 
-for name, d in [("overview", overview), ("pipeline", pipeline), ("queues", queues), ("review", review)]:
+# Shadow decisions that differ from the live ones: one selector per live decision (PromQL
+# cannot compare two labels in a matcher).
+shadow_diffs = " or ".join(f'rate(trustd_shadow_decisions_total{{live="{d}",shadow!="{d}"}}[{RI}])'
+                           for d in ["pass", "review", "limit", "block"])
+
+trust = dashboard("trustd-trust", "trustd / Trust",
+  "Signals across items (author strikes, floods, split contacts), shadow rules and the audit sample.", [
+  row("Author strikes"),
+  panel("Strike escalations /s by decision", [(f'sum by (decision) (rate(trustd_author_strike_signals_total[{RI}]))', "{{decision}}")],
+        unit="reqps", stack=True, desc="Items escalated because their author has recent strikes (review from 3 in 24 h by default)."),
+  panel("Strikes recorded /s", [
+      (f'sum(rate(trustd_author_strikes_recorded_total[{RI}]))', "recorded (automatic and moderator)"),
+      (f'sum by (outcome) (rate(trustd_moderator_strikes_total[{RI}]))', "moderator {{outcome}}")], unit="reqps",
+        desc="Automatic blocks and moderators' removals record strikes; a moderator's approval withdraws the item's strike."),
+  row("Floods and split contacts"),
+  panel("Flood detections /s by decision", [(f'sum by (decision) (rate(trustd_flood_signals_total[{RI}]))', "{{decision}}")],
+        unit="reqps", stack=True, desc="Items whose same or near-same text was posted by 10 (review) or 50 (block) distinct authors within the hour."),
+  panel("Flood share of fingerprinted items", [
+      (f'sum(rate(trustd_flood_signals_total[{RI}])) / sum(rate(trustd_flood_checks_total[{RI}]))', "flood share")], unit="percentunit"),
+  panel("Split contacts /s by type", [(f'sum by (type) (rate(trustd_split_contact_signals_total[{RI}]))', "{{type}}")],
+        unit="reqps", stack=True, desc="Contacts reassembled across an author's consecutive items or fields."),
+  panel("Trust signal errors /s", [
+      (f'sum(rate(trustd_author_strike_errors_total[{RI}]))', "strikes"), (f'sum(rate(trustd_flood_errors_total[{RI}]))', "floods"),
+      (f'sum(rate(trustd_split_contact_errors_total[{RI}]))', "split contacts"), (f'sum(rate(trustd_shadow_errors_total[{RI}]))', "shadow diffs")],
+        unit="reqps", desc="Redis errors; an item whose signal failed goes to review (runbook: TrustdTrustSignalErrors)."),
+  row("Shadow rules"),
+  panel("Shadow rules running", [('max(trustd_shadow_active)', "shadow")], kind="stat", w=6, h=8,
+        desc="1 while a shadow bundle is loaded (trustd rules shadow status)."),
+  panel("Shadow diffs /s by would-be decision", [(f'sum by (shadow) ({shadow_diffs})', "would be {{shadow}}")],
+        unit="reqps", stack=True, w=9, desc="Items the shadow rules would decide differently; each is in the stream trustd:shadow:diffs."),
+  panel("Shadow disagreement", [(f'sum({shadow_diffs}) / sum(rate(trustd_shadow_decisions_total[{RI}]))', "differs")],
+        unit="percentunit", w=9),
+  panel("Shadow diffs live → shadow (24 h)", [
+      ('sum by (live, shadow) (increase(trustd_shadow_decisions_total[24h])) > 0', "")], kind="table", w=24),
+  row("Audit sample"),
+  panel("Audit agreement rate (1 d)", [("trustd:audit_agreement:ratio_rate1d", "agreement")], unit="percentunit", kind="stat", w=6, h=6,
+        desc="Share of sampled automatic pass/limit/block decisions the moderators kept."),
+  panel("Estimated precision (1 d)", [("trustd:audit_precision:ratio_rate1d", "precision")], unit="percentunit", kind="stat", w=6, h=6,
+        desc="Share of sampled automatic limit/block decisions the moderators also limited or removed."),
+  panel("Estimated recall (1 d)", [("trustd:audit_recall:ratio_rate1d", "recall")], unit="percentunit", kind="stat", w=6, h=6,
+        desc="precision × positives / (precision × positives + miss rate of sampled passes × passes); see moderation/trust doc."),
+  panel("Audit decisions (7 d)", [('sum by (decision, outcome) (increase(trustd_audit_agreements_total[7d])) > 0', "")], kind="table", w=6, h=6,
+        desc="decision: automatic; outcome: the moderator's."),
+  panel("Agreement and precision over time", [
+      ("trustd:audit_agreement:ratio_rate1d", "agreement"), ("trustd:audit_precision:ratio_rate1d", "precision"),
+      ("trustd:audit_recall:ratio_rate1d", "recall")], unit="percentunit", w=24),
+])
+
+for name, d in [("overview", overview), ("pipeline", pipeline), ("queues", queues), ("review", review), ("trust", trust)]:
     with open(f"{sys.argv[1]}/{name}.json", "w") as f:
         json.dump(d, f, indent=2, ensure_ascii=False)
         f.write("\n")

@@ -28,6 +28,10 @@ type Config struct {
 	// MaxMatches caps the matches listed per image in a verdict (signals use all of them).
 	// Zero means 20.
 	MaxMatches int
+	// Codes reads the QR codes of every image that decodes, from the same decoded image
+	// (trustd passes an imagetext.QRReader): the results carry them in Codes, and the
+	// contacts they are (a WeChat QR) in Contacts. Nil means codes are not read.
+	Codes CodeReader
 	// Banks holds the seen, deny and allow banks. Nil means fresh in-memory banks holding only
 	// the seen bank (one trustd check run).
 	Banks *Banks
@@ -57,7 +61,7 @@ var Results = []string{ResultOK, ResultMatched, ResultLowQuality, ResultBlocked,
 	ResultTooLarge, ResultNotImage, ResultDecodeError, ResultCanceled}
 
 // Stages of one image check, the label values of trustd_image_stage_duration_seconds.
-var imageStages = []string{"fetch", "decode", "hash", "lookup"}
+var imageStages = []string{"fetch", "decode", "hash", stageCodes, "lookup"}
 
 // Checker checks the images of items: fetch, guard, decode, hash, match the banks, register
 // in the seen bank. It implements moderation.ImageChecker and is safe for concurrent use.
@@ -68,6 +72,7 @@ type Checker struct {
 	log     *slog.Logger
 	checks  *prometheus.CounterVec
 	stages  *prometheus.HistogramVec
+	codes   *prometheus.CounterVec
 }
 
 var _ moderation.ImageChecker = (*Checker)(nil)
@@ -110,9 +115,13 @@ func New(cfg Config) (*Checker, error) {
 		}, []string{"result"}),
 		stages: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "trustd_image_stage_duration_seconds",
-			Help:    "Duration of the stages of one image check (fetch, decode, hash, lookup).",
+			Help:    "Duration of the stages of one image check (fetch, decode, hash, qr, lookup).",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"stage"}),
+		codes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "trustd_image_codes_total",
+			Help: "QR codes read in images, by payload kind.",
+		}, []string{"kind"}),
 	}
 	for _, r := range Results {
 		c.checks.WithLabelValues(r)
@@ -120,8 +129,11 @@ func New(cfg Config) (*Checker, error) {
 	for _, s := range imageStages {
 		c.stages.WithLabelValues(s)
 	}
+	for _, k := range moderation.CodeKinds {
+		c.codes.WithLabelValues(k)
+	}
 	if cfg.Registerer != nil {
-		for _, m := range []prometheus.Collector{c.checks, c.stages} {
+		for _, m := range []prometheus.Collector{c.checks, c.stages, c.codes} {
 			if err := cfg.Registerer.Register(m); err != nil {
 				return nil, fmt.Errorf("register image metrics: %w", err)
 			}
@@ -145,30 +157,41 @@ type imageCheck struct {
 	hashed  bool
 	err     error
 	matches map[string][]Match // by bank name
+	// codes and contacts are what Config.Codes read, whenever the image decoded.
+	codes    []moderation.ImageCode
+	contacts []moderation.Contact
 }
 
 // Check fetches, decodes and fingerprints one image without matching it.
 func (c *Checker) Check(ctx context.Context, url string) (Fingerprint, error) {
+	fp, _, err := c.examine(ctx, url, -1)
+	return fp, err
+}
+
+// examine fetches, decodes and fingerprints one image and, when i ≥ 0 (the image's index in
+// its item), reads its codes from the same decoded image. The codes are returned even when
+// hashing fails.
+func (c *Checker) examine(ctx context.Context, url string, i int) (Fingerprint, imageCheck, error) {
+	var ck imageCheck
 	t := time.Now()
 	b, err := c.fetcher.Fetch(ctx, url)
 	c.stages.WithLabelValues("fetch").Observe(time.Since(t).Seconds())
 	if err != nil {
-		return Fingerprint{}, err
+		return Fingerprint{}, ck, err
 	}
-	return c.fingerprintBytes(b)
-}
-
-func (c *Checker) fingerprintBytes(b []byte) (Fingerprint, error) {
-	t := time.Now()
+	t = time.Now()
 	d, err := DecodeGuarded(b, c.cfg.MaxPixels, c.cfg.Fetch.MaxBytes)
 	c.stages.WithLabelValues("decode").Observe(time.Since(t).Seconds())
 	if err != nil {
-		return Fingerprint{}, err
+		return Fingerprint{}, ck, err
 	}
 	t = time.Now()
 	fp, err := fingerprintSafe(d)
 	c.stages.WithLabelValues("hash").Observe(time.Since(t).Seconds())
-	return fp, err
+	if i >= 0 {
+		ck.codes, ck.contacts = c.readCodes(i, d)
+	}
+	return fp, ck, err
 }
 
 // FingerprintBytes runs the decode guard and hashing on encoded image bytes, with the
@@ -214,7 +237,7 @@ func (c *Checker) CheckImages(ctx context.Context, it *moderation.Item) ([]moder
 				return
 			}
 			defer func() { <-sem }()
-			checks[i] = c.checkOne(ctx, it.Images[i].URL)
+			checks[i] = c.checkOne(ctx, i, it.Images[i].URL)
 		}()
 	}
 	wg.Wait()
@@ -222,7 +245,7 @@ func (c *Checker) CheckImages(ctx context.Context, it *moderation.Item) ([]moder
 	results := make([]moderation.ImageResult, len(it.Images))
 	var signals []moderation.Signal
 	for i, ck := range checks {
-		r := moderation.ImageResult{Index: i, Status: moderation.ImageOK}
+		r := moderation.ImageResult{Index: i, Status: moderation.ImageOK, Codes: ck.codes, Contacts: ck.contacts}
 		result := ResultOK
 		switch {
 		case ck.err != nil:
@@ -245,15 +268,16 @@ func (c *Checker) CheckImages(ctx context.Context, it *moderation.Item) ([]moder
 	return results, signals
 }
 
-func (c *Checker) checkOne(ctx context.Context, url string) imageCheck {
-	fp, err := c.Check(ctx, url)
+func (c *Checker) checkOne(ctx context.Context, i int, url string) imageCheck {
+	fp, ck, err := c.examine(ctx, url, i)
 	if err != nil {
 		if ctx.Err() != nil {
 			err = ctx.Err()
 		}
-		return imageCheck{err: err}
+		ck.err = err
+		return ck
 	}
-	ck := imageCheck{fp: fp, hashed: true}
+	ck.fp, ck.hashed = fp, true
 	if fp.LowQuality {
 		return ck
 	}

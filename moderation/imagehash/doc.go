@@ -22,7 +22,9 @@
 //     variants (mirrors, rotations; from one DCT, see phashDihedral), of its central 80% and,
 //     for screenshot-like images, of the main content block. Near-uniform images are marked
 //     LowQuality and never match nor get indexed.
-//  4. Match (Bank.Match): the pHashes are looked up in a multi-index-hashing Index (exact for
+//  4. Codes (Config.Codes, an imagetext.QRReader in trustd): the decoded image is also read
+//     for QR codes; the result carries them and the contacts they are (a WeChat QR).
+//  5. Match (Bank.Match): the pHashes are looked up in a multi-index-hashing Index (exact for
 //     any radius) and every candidate must also be close in dHash. The variants are queried,
 //     not stored: a bank stores two hashes per image (whole and central crop).
 //

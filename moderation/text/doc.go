@@ -34,6 +34,9 @@
 //	start, end := t.Span(t.UnitAt(ks), t.UnitAt(ke))
 //	_ = field[start:end] // the original text of the match
 //
-// NormalizeTo reuses memory for hot loops. Contact and Advertising-Law detectors live in the
-// sub-package detect.
+// NormalizeTo reuses memory for hot loops. Per character the pass is a table lookup (ASCII, the
+// BMP and the emoji blocks are precomputed; other characters go through NFKD); the leetspeak rules
+// run only on the pieces between white space and CJK characters that hold both a Latin letter and
+// a digit or symbol. Contact and Advertising-Law detectors live in the sub-package detect; the
+// benchmarks of both packages and of rules share the note corpus of the sub-package texttest.
 package text

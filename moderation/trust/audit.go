@@ -3,12 +3,7 @@ package trust
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,15 +24,7 @@ type AuditConfig struct {
 	// Group is the consumer group; every process of a deployment joins it, so each decision
 	// is counted by exactly one of them. Empty means "trustd-audit-agreement".
 	Group string
-	// Consumer names this process in the group. Empty means a random name.
-	Consumer string
-	// Batch is the most entries read per round. Zero means 100.
-	Batch int64
-	// Block is how long Run waits for new entries per round. Zero means 5 s.
-	Block time.Duration
-	// ClaimIdle is how long an entry read by a consumer that went away stays pending before
-	// another consumer takes it over. Zero means 1 minute.
-	ClaimIdle time.Duration
+	ConsumerConfig
 }
 
 // Audit measures the moderators' agreement with sampled automatic decisions. The review store
@@ -48,6 +35,7 @@ type AuditConfig struct {
 // the verdict totals into agreement, precision and recall estimates; doc.go has the PromQL.
 type Audit struct {
 	cfg        AuditConfig
+	c          consumer
 	agreements *prometheus.CounterVec
 }
 
@@ -61,24 +49,12 @@ func NewAudit(cfg AuditConfig) (*Audit, error) {
 	}
 	cfg.Stream = cmp.Or(cfg.Stream, DefaultAuditStream)
 	cfg.Group = cmp.Or(cfg.Group, "trustd-audit-agreement")
-	if cfg.Consumer == "" {
-		var b [6]byte
-		_, _ = rand.Read(b[:])
-		cfg.Consumer = "c-" + hex.EncodeToString(b[:])
-	}
-	if cfg.Batch <= 0 {
-		cfg.Batch = 100
-	}
-	if cfg.Block <= 0 {
-		cfg.Block = 5 * time.Second
-	}
-	if cfg.ClaimIdle <= 0 {
-		cfg.ClaimIdle = time.Minute
-	}
-	a := &Audit{cfg: cfg, agreements: prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "trustd_audit_agreements_total",
-		Help: "Moderator decisions on audit_sample items: decision is the automatic decision, outcome the moderator's.",
-	}, []string{"decision", "outcome"})}
+	cfg.ConsumerConfig.defaults()
+	a := &Audit{cfg: cfg, c: consumer{ConsumerConfig: cfg.ConsumerConfig, rdb: cfg.Redis, stream: cfg.Stream, group: cfg.Group},
+		agreements: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "trustd_audit_agreements_total",
+			Help: "Moderator decisions on audit_sample items: decision is the automatic decision, outcome the moderator's.",
+		}, []string{"decision", "outcome"})}
 	for _, d := range auditDecisions {
 		for _, o := range auditDecisions {
 			a.agreements.WithLabelValues(string(d), string(o))
@@ -112,63 +88,19 @@ func isAuditDecision(d moderation.Decision) bool {
 // them. It waits up to block for new entries (negative: not at all) and returns how many
 // entries it counted.
 func (a *Audit) Poll(ctx context.Context, block time.Duration) (int, error) {
-	rdb := a.cfg.Redis
-	err := rdb.XGroupCreateMkStream(ctx, a.cfg.Stream, a.cfg.Group, "$").Err()
-	if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
-		return 0, fmt.Errorf("audit group: %w", err)
-	}
-	msgs, _, err := rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{Stream: a.cfg.Stream, Group: a.cfg.Group,
-		Consumer: a.cfg.Consumer, MinIdle: a.cfg.ClaimIdle, Start: "0-0", Count: a.cfg.Batch}).Result()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return 0, fmt.Errorf("audit claim: %w", err)
-	}
-	if len(msgs) == 0 {
-		args := &redis.XReadGroupArgs{Group: a.cfg.Group, Consumer: a.cfg.Consumer,
-			Streams: []string{a.cfg.Stream, ">"}, Count: a.cfg.Batch, Block: block}
-		if block < 0 {
-			args.Block = -1
-		}
-		res, err := rdb.XReadGroup(ctx, args).Result()
-		if err != nil && !errors.Is(err, redis.Nil) {
-			return 0, fmt.Errorf("audit read: %w", err)
-		}
-		for _, s := range res {
-			msgs = append(msgs, s.Messages...)
-		}
-	}
-	n := 0
-	ids := make([]string, 0, len(msgs))
-	for _, m := range msgs {
-		ids = append(ids, m.ID)
+	return a.c.poll(ctx, block, func(m redis.XMessage) (bool, error) {
 		raw, _ := m.Values["entry"].(string)
 		var e review.AuditEntry
 		if json.Unmarshal([]byte(raw), &e) != nil {
-			continue
+			return false, nil
 		}
-		if a.Observe(e) {
-			n++
-		}
-	}
-	if len(ids) > 0 {
-		if err := rdb.XAck(ctx, a.cfg.Stream, a.cfg.Group, ids...).Err(); err != nil {
-			return n, fmt.Errorf("audit ack: %w", err)
-		}
-	}
-	return n, nil
+		return a.Observe(e), nil
+	})
 }
 
 // Run polls until ctx ends; Redis errors are logged and retried after Block.
 func (a *Audit) Run(ctx context.Context) error {
-	for ctx.Err() == nil {
-		if _, err := a.Poll(ctx, a.cfg.Block); err != nil && ctx.Err() == nil {
-			a.cfg.Logger.WarnContext(ctx, "audit_poll_error", "err", err)
-			select {
-			case <-ctx.Done():
-			case <-time.After(a.cfg.Block):
-			}
-		}
-	}
-	return ctx.Err()
+	return a.c.run(ctx, &a.cfg.Options, "audit_poll_error", a.Poll)
 }
 
 // AuditCounts are agreement counts: Counts[decision][outcome] (decision automatic, outcome the

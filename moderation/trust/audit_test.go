@@ -31,7 +31,7 @@ func TestAuditAgreements(t *testing.T) {
 	var audits []*trust.Audit
 	for i, reg := range regs {
 		a, err := trust.NewAudit(trust.AuditConfig{Options: trust.Options{Redis: rdb, Registerer: reg, Now: c.Now},
-			Consumer: fmt.Sprintf("p-%d", i)})
+			ConsumerConfig: trust.ConsumerConfig{Consumer: fmt.Sprintf("p-%d", i)}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,7 +19,8 @@ type ShadowConfig struct {
 	Options
 	// Live is the live rules source. Required.
 	Live moderation.RulesSource
-	// Shadow is the rules source run in shadow. Required.
+	// Shadow is the rules source run in shadow. Required. While its Rules returns nil (a
+	// shadow source without a shadow bundle: rules.SlotShadow) nothing is compared.
 	Shadow moderation.RulesSource
 	// Stream receives one entry per item whose shadow decision differs from the live one.
 	// Empty means DefaultShadowStream.
@@ -32,16 +33,16 @@ type ShadowConfig struct {
 // decided. It is a moderation.Signaler that never returns a signal or an error, so it never
 // changes a verdict; put it last among the signalers so that it sees every other signal.
 // It counts trustd_shadow_decisions_total{live,shadow} and appends items whose decisions
-// differ to a capped stream (fields key, live, shadow, live_rules, shadow_rules; ids only).
-// A retried task is counted again.
+// differ to a capped stream (fields key, live, shadow, live_rules, shadow_rules; ids only);
+// trustd_shadow_active is 1 while there are shadow rules. A retried task is counted again.
 type Shadow struct {
 	cfg       ShadowConfig
 	decisions *prometheus.CounterVec
 	errors    prometheus.Counter
 }
 
-// NewShadow validates cfg, fills defaults and registers trustd_shadow_decisions_total and
-// trustd_shadow_errors_total.
+// NewShadow validates cfg, fills defaults and registers trustd_shadow_decisions_total,
+// trustd_shadow_errors_total and trustd_shadow_active.
 func NewShadow(cfg ShadowConfig) (*Shadow, error) {
 	if err := cfg.fill("shadow"); err != nil {
 		return nil, err
@@ -64,15 +65,27 @@ func NewShadow(cfg ShadowConfig) (*Shadow, error) {
 			s.decisions.WithLabelValues(string(l), string(sh))
 		}
 	}
-	if err := register(cfg.Registerer, s.decisions, s.errors); err != nil {
+	active := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "trustd_shadow_active",
+		Help: "1 while shadow rules run beside the live ones, else 0."}, func() float64 {
+		if cfg.Shadow.Rules() != nil {
+			return 1
+		}
+		return 0
+	})
+	if err := register(cfg.Registerer, s.decisions, s.errors, active); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
 // Compare decides ev with both rule sets and returns the live and the shadow decision. The
-// shadow side scans the text itself; images and signals are shared.
-func (s *Shadow) Compare(ev *moderation.Evidence) (live, shadow moderation.Decision, liveV, shadowV string) {
+// shadow side scans the text itself; images and signals are shared. Without shadow rules
+// (see ShadowConfig.Shadow) ok is false.
+func (s *Shadow) Compare(ev *moderation.Evidence) (live, shadow moderation.Decision, liveV, shadowV string, ok bool) {
+	sr := s.cfg.Shadow.Rules()
+	if sr == nil {
+		return "", "", "", "", false
+	}
 	signals := ev.Signals
 	for _, r := range ev.Images {
 		if r.Status == moderation.ImageError {
@@ -80,7 +93,7 @@ func (s *Shadow) Compare(ev *moderation.Evidence) (live, shadow moderation.Decis
 				Decision: moderation.Review, Reason: fmt.Sprintf("image %d: %s", r.Index, r.Error)})
 		}
 	}
-	lr, sr := s.cfg.Live.Rules(), s.cfg.Shadow.Rules()
+	lr := s.cfg.Live.Rules()
 	lev := *ev
 	lev.Signals = signals
 	sev := moderation.Evidence{Item: ev.Item, Images: ev.Images, Signals: signals}
@@ -92,12 +105,15 @@ func (s *Shadow) Compare(ev *moderation.Evidence) (live, shadow moderation.Decis
 		sev.Hits = append(sev.Hits, hits...)
 		sev.Contacts = append(sev.Contacts, contacts...)
 	}
-	return lr.Decide(&lev).Decision, sr.Decide(&sev).Decision, lr.Version(), sr.Version()
+	return lr.Decide(&lev).Decision, sr.Decide(&sev).Decision, lr.Version(), sr.Version(), true
 }
 
 // Signals records the shadow decision of the item; it returns nothing.
 func (s *Shadow) Signals(ctx context.Context, ev *moderation.Evidence) ([]moderation.Signal, error) {
-	live, shadow, lv, sv := s.Compare(ev)
+	live, shadow, lv, sv, ok := s.Compare(ev)
+	if !ok {
+		return nil, nil
+	}
 	s.decisions.WithLabelValues(string(live), string(shadow)).Inc()
 	if live == shadow {
 		return nil, nil

@@ -120,8 +120,8 @@ func (s *Strikes) OnVerdict(ctx context.Context, it *moderation.Item, v *moderat
 	return s.Record(ctx, v.AuthorID, v.Key())
 }
 
-// Record records a strike against author for the item revision k (moderators' removals can be
-// recorded this way too). It is idempotent per (author, k).
+// Record records a strike against author for the item revision k (ModeratorStrikes records
+// moderators' removals this way). It is idempotent per (author, k).
 func (s *Strikes) Record(ctx context.Context, author string, k moderation.Key) error {
 	now := s.cfg.Now()
 	key := s.key(author)
@@ -138,6 +138,17 @@ func (s *Strikes) Record(ctx context.Context, author string, k moderation.Key) e
 	}
 	s.recorded.Inc()
 	return nil
+}
+
+// Withdraw removes the strike of the item revision k from author, if there is one (a
+// moderator approved the item), and reports whether there was.
+func (s *Strikes) Withdraw(ctx context.Context, author string, k moderation.Key) (bool, error) {
+	n, err := s.cfg.Redis.ZRem(ctx, s.key(author), k.String()).Result()
+	if err != nil {
+		s.errors.Inc()
+		return false, fmt.Errorf("withdraw strike of %s: %w", author, err)
+	}
+	return n > 0, nil
 }
 
 // Count returns the number of strikes of author within the window, not counting the item

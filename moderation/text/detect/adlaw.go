@@ -2,6 +2,7 @@ package detect
 
 import (
 	"github.com/trustd/trustd/moderation"
+	"github.com/trustd/trustd/moderation/text/internal/decode"
 )
 
 // AdLawCategory is the Category and Dictionary of every AdLaw hit.
@@ -100,6 +101,12 @@ func (d *Detector) AdLaw(field, text string) []moderation.Hit {
 	t := d.at
 	for i := 0; i < len(text) && len(hits) < MaxFindings; {
 		b := text[i]
+		if b >= 0xE3 {
+			if j := skipPlainCJK(text, i, t.rootBMP); j > i {
+				i, prevAlnum = j, false
+				continue
+			}
+		}
 		sz := 1
 		walk := false
 		alnum := false
@@ -116,7 +123,7 @@ func (d *Detector) AdLaw(field, text string) []moderation.Hit {
 			}
 		} else {
 			var r rune
-			r, sz = decodeRune(text, i)
+			r, sz = decode.Rune(text, i)
 			if r < 0x10000 {
 				walk = t.rootBMP[r>>6]&(1<<(r&63)) != 0
 			} else {

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/trustd/trustd/moderation"
+	"github.com/trustd/trustd/moderation/text/internal/decode"
 )
 
 // Config configures a Detector. The zero value is usable: it selects the built-in triggers
@@ -96,6 +97,12 @@ func (d *Detector) Contacts(field, text string) []moderation.Contact {
 	domSkip := 0 // hosts already read end here
 	for i := 0; i < len(text) && len(cs) < maxCandidates; {
 		b := text[i]
+		if b >= 0xE3 {
+			if j := skipPlainCJK(text, i, d.interest); j > i {
+				i, prevAlnum = j, false
+				continue
+			}
+		}
 		if b < 0x80 {
 			cl := asciiClass[b]
 			switch {
@@ -152,7 +159,7 @@ func (d *Detector) Contacts(field, text string) []moderation.Contact {
 			i++
 			continue
 		}
-		r, sz := decodeRune(text, i)
+		r, sz := decode.Rune(text, i)
 		if r < 0x10000 && d.interest[r>>6]&(1<<(r&63)) == 0 {
 			prevAlnum = r < 0x3400 && isLetterish(r)
 			i += sz
@@ -216,7 +223,7 @@ func shortNumber(text string, i int) (end int, short bool) {
 	if b < 0x80 {
 		return k, asciiClass[b]&cLetter != 0
 	}
-	r, _ := decodeRune(text, k)
+	r, _ := decode.Rune(text, k)
 	return k, r >= 0x4E00 && r <= 0x9FFF && DigitValue(r) < 0
 }
 

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/trustd/trustd/moderation"
+	"github.com/trustd/trustd/moderation/text/internal/decode"
 )
 
 const (
@@ -53,7 +54,7 @@ func scanDigits(text string, i int, run *digitRun) {
 			}
 			r = rune(b)
 		} else {
-			r, sz = decodeRune(text, pos)
+			r, sz = decode.Rune(text, pos)
 		}
 		if v := DigitValue(r); v >= 0 {
 			if run.n == 0 || visible {

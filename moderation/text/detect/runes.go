@@ -261,16 +261,22 @@ func isLetterish(r rune) bool {
 	return false
 }
 
-// decodeRune is utf8.DecodeRuneInString with a fast path for the three-byte sequences that
-// make up most Chinese text.
-func decodeRune(s string, i int) (rune, int) {
-	if i+2 < len(s) {
-		b0, b1, b2 := s[i], s[i+1], s[i+2]
-		if (b0 >= 0xE1 && b0 <= 0xEC || b0 == 0xEE || b0 == 0xEF) && b1&0xC0 == 0x80 && b2&0xC0 == 0x80 {
-			return rune(b0&0x0F)<<12 | rune(b1&0x3F)<<6 | rune(b2&0x3F), 3
+// skipPlainCJK returns the end of the run of three-byte characters at text[i:] in U+3000–U+FEFF
+// (CJK ideographs and punctuation, kana, Hangul: never digits or Latin-looking letters) that set
+// does not mark. The scanners skip such runs without looking at each character further.
+func skipPlainCJK(text string, i int, set []uint64) int {
+	for i+2 < len(text) {
+		b0, b1, b2 := text[i], text[i+1], text[i+2]
+		if b0 < 0xE3 || b0 == 0xED || b0 > 0xEF || b1&0xC0 != 0x80 || b2&0xC0 != 0x80 {
+			break
 		}
+		r := rune(b0&0x0F)<<12 | rune(b1&0x3F)<<6 | rune(b2&0x3F)
+		if r >= 0xFF00 || set[r>>6]&(1<<(r&63)) != 0 {
+			break
+		}
+		i += 3
 	}
-	return utf8.DecodeRuneInString(s[i:])
+	return i
 }
 
 // foldLetter maps a styled or look-alike Latin letter to lower-case ASCII, or returns 0.

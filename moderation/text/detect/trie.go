@@ -2,6 +2,8 @@ package detect
 
 import (
 	"slices"
+
+	"github.com/trustd/trustd/moderation/text/internal/decode"
 )
 
 // kind is what a trie pattern means.
@@ -195,7 +197,7 @@ func (t *trie) walk(text string, start int, out []tmatch) []tmatch {
 	pos := start
 	gaps := 0
 	for pos < len(text) {
-		r, sz := decodeRune(text, pos)
+		r, sz := decode.Rune(text, pos)
 		fr := fold(r)
 		if k := t.child(n, fr, false); k > 0 {
 			n, pos, gaps = k, pos+sz, 0

@@ -1,0 +1,121 @@
+//go:build tesseract
+
+package imagetext
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"strings"
+	"sync"
+
+	"github.com/otiai10/gosseract/v2"
+)
+
+// TesseractAvailable reports whether this binary was built with the tesseract build tag.
+const TesseractAvailable = true
+
+// Tesseract is the Tesseract OCR engine (libtesseract through github.com/otiai10/gosseract/v2),
+// built only with the tesseract build tag. It keeps a pool of TesseractConfig.Engines engines;
+// Recognize waits for a free one. Tesseract cannot be interrupted mid-page, so when ctx ends
+// first Recognize returns at once and the engine finishes the page in the background before
+// going back to the pool: the pool size bounds the CPU spent, deadlines or not.
+type Tesseract struct {
+	pool    chan *gosseract.Client
+	engines int // engines created, each in the pool or reading a page
+	once    sync.Once
+}
+
+var _ OCR = (*Tesseract)(nil)
+
+// NewTesseract loads cfg.Languages into cfg.Engines engines. It fails when a language pack
+// is missing (apt-get install tesseract-ocr-chi-sim tesseract-ocr-eng).
+func NewTesseract(cfg TesseractConfig) (*Tesseract, error) {
+	if cfg.Languages == nil {
+		cfg.Languages = DefaultLanguages
+	}
+	if cfg.Engines <= 0 {
+		cfg.Engines = 1
+	}
+	have, err := gosseract.GetAvailableLanguages()
+	if err != nil {
+		return nil, fmt.Errorf("imagetext: tesseract languages: %w", err)
+	}
+	for _, l := range cfg.Languages {
+		if !contains(have, l) {
+			return nil, fmt.Errorf("imagetext: tesseract language %q not installed (have %s)", l, strings.Join(have, ", "))
+		}
+	}
+	t := &Tesseract{pool: make(chan *gosseract.Client, cfg.Engines)}
+	for range cfg.Engines {
+		c := gosseract.NewClient()
+		t.engines++
+		t.pool <- c
+		if err := c.SetLanguage(cfg.Languages...); err != nil {
+			t.Close()
+			return nil, fmt.Errorf("imagetext: tesseract: %w", err)
+		}
+		// Text on photos is sparse: find as much text as possible in no particular order.
+		if err := c.SetPageSegMode(gosseract.PSM_SPARSE_TEXT); err != nil {
+			t.Close()
+			return nil, fmt.Errorf("imagetext: tesseract: %w", err)
+		}
+	}
+	return t, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Recognize reads the text of img (converted to grey).
+func (t *Tesseract) Recognize(ctx context.Context, img image.Image) (string, error) {
+	var c *gosseract.Client
+	select {
+	case c = <-t.pool:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	pgm := encodePGM(lumaOf(img))
+	type result struct {
+		text string
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() { t.pool <- c }()
+		if err := c.SetImageFromBytes(pgm); err != nil {
+			done <- result{err: err}
+			return
+		}
+		s, err := c.Text()
+		done <- result{s, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return "", fmt.Errorf("imagetext: tesseract: %w", r.err)
+		}
+		return r.text, nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// Close waits for the engines to finish their pages and frees them. It is safe to call
+// more than once.
+func (t *Tesseract) Close() error {
+	var errs []error
+	t.once.Do(func() {
+		for range t.engines {
+			errs = append(errs, (<-t.pool).Close())
+		}
+	})
+	return errors.Join(errs...)
+}

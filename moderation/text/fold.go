@@ -1,0 +1,149 @@
+package text
+
+import (
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/trustd/trustd/moderation/text/internal/tables"
+)
+
+// item is one folded character before tokenisation.
+type item struct {
+	r          rune
+	start, end int32
+	class      Class
+}
+
+// A table entry is a folded rune | class<<classShift, or entryComplex for a rune that folds to
+// several characters (or none that the table can say), which foldSlow handles.
+const (
+	entryComplex = 1 << 24
+	classShift   = 21
+	runeMask     = 1<<classShift - 1
+)
+
+// The emoji and pictograph blocks of plane 1 (U+1F000–U+1FAFF) get a table of their own, so that
+// emoji in ordinary notes skip foldSlow.
+const (
+	emojiLo = 0x1F000
+	emojiHi = 0x1FB00
+)
+
+var (
+	tableOnce sync.Once
+	ascii     [utf8.RuneSelf]uint32 // entries for ASCII
+	bmp       []uint32              // entries for the BMP
+	emoji     []uint32              // entries for U+1F000–U+1FAFF
+	t2s       map[rune]rune
+	confuse   map[rune]rune
+)
+
+// extraLatin folds Latin letters that neither NFKD nor the confusables table reduce to ASCII.
+var extraLatin = map[rune]rune{'ø': 'o', 'ł': 'l', 'đ': 'd', 'ħ': 'h', 'ŧ': 't', 'ı': 'i', 'ƒ': 'f', 'ß': 's', 'ɦ': 'h', 'ʂ': 's',
+	'ƈ': 'c', 'ɗ': 'd', 'ƙ': 'k', 'ƥ': 'p', 'ƭ': 't', 'ʋ': 'v', 'ɓ': 'b', 'ɠ': 'g', 'ɱ': 'm', 'ɲ': 'n',
+	'ʈ': 't', 'ɖ': 'd', 'ʐ': 'z', 'ȥ': 'z', 'ʃ': 'f'}
+
+func initTables() {
+	t2s = tables.T2S()
+	confuse = tables.Confusables()
+	for c := range rune(utf8.RuneSelf) {
+		lc := c
+		if c >= 'A' && c <= 'Z' {
+			lc += 'a' - 'A'
+		}
+		ascii[c] = uint32(lc) | uint32(classify(lc))<<classShift
+	}
+	bmp = make([]uint32, 0x10000)
+	emoji = make([]uint32, emojiHi-emojiLo)
+	var buf []item
+	// entry folds r to one item; a rune that folds to nothing is noise in the BMP table and is
+	// left to foldSlow (which emits nothing for it) in the emoji table.
+	entry := func(r rune, nothing uint32) uint32 {
+		buf = foldSlow(buf[:0], r, 0, 0)
+		switch len(buf) {
+		case 0:
+			return nothing
+		case 1:
+			return uint32(buf[0].r) | uint32(buf[0].class)<<classShift
+		}
+		return entryComplex
+	}
+	for r := range rune(0x10000) {
+		bmp[r] = entry(r, uint32(ClassNoise)<<classShift)
+	}
+	for r := rune(emojiLo); r < emojiHi; r++ {
+		emoji[r-emojiLo] = entry(r, entryComplex)
+	}
+}
+
+// lookup returns the table entry of a non-ASCII rune.
+func lookup(r rune) uint32 {
+	switch {
+	case r < 0x10000:
+		return bmp[r]
+	case r >= emojiLo && r < emojiHi:
+		return emoji[r-emojiLo]
+	}
+	return entryComplex
+}
+
+// foldRune applies the per-character steps to one output character of NFKD.
+func foldRune(c rune) (rune, Class, bool) {
+	if unicode.In(c, unicode.Mn, unicode.Me) {
+		return 0, 0, false
+	}
+	lc := unicode.ToLower(c)
+	if m, ok := confuse[lc]; ok {
+		lc = m
+	} else if m, ok := confuse[c]; ok {
+		lc = m
+	} else if m, ok := extraLatin[lc]; ok {
+		lc = m
+	}
+	if s, ok := t2s[lc]; ok {
+		lc = s
+	}
+	return lc, classify(lc), true
+}
+
+func classify(c rune) Class {
+	switch {
+	case c >= 'a' && c <= 'z':
+		return ClassLatin
+	case c >= '0' && c <= '9':
+		return ClassDigit
+	case c == '$' || c == '@' || c == '!' || c == '|' || c == '+':
+		return ClassLeet
+	case unicode.IsSpace(c):
+		return ClassSpace
+	case unicode.IsLetter(c):
+		return ClassLetter
+	}
+	return ClassNoise
+}
+
+// foldSlow folds one original rune into zero or more items.
+func foldSlow(dst []item, r rune, start, end int32) []item {
+	switch {
+	case r >= 0x1F150 && r <= 0x1F169: // negative circled Latin capital letters 🅐
+		return append(dst, item{r: 'a' + r - 0x1F150, class: ClassLatin, start: start, end: end})
+	case r >= 0x1F170 && r <= 0x1F189: // negative squared Latin capital letters 🅰
+		return append(dst, item{r: 'a' + r - 0x1F170, class: ClassLatin, start: start, end: end})
+	case r == utf8.RuneError:
+		return dst
+	}
+	var tmp [utf8.UTFMax]byte
+	n := utf8.EncodeRune(tmp[:], r)
+	d := norm.NFKD.Bytes(tmp[:n])
+	for len(d) > 0 {
+		c, sz := utf8.DecodeRune(d)
+		d = d[sz:]
+		if fc, cl, ok := foldRune(c); ok {
+			dst = append(dst, item{r: fc, class: cl, start: start, end: end})
+		}
+	}
+	return dst
+}
