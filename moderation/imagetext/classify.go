@@ -21,29 +21,34 @@ var schemeKinds = map[string]string{
 	"https":   "",
 }
 
-// hostKinds maps host names (and their subdomains) to kinds; paths refine weixin.qq.com.
-var hostKinds = []struct{ host, kind string }{
-	{"mp.weixin.qq.com", moderation.CodeWeChatOfficial}, // official accounts and their articles
-	{"wx.tenpay.com", moderation.CodeWeChatPay},
-	{"payapp.weixin.qq.com", moderation.CodeWeChatPay},
-	{"weixin.qq.com", moderation.CodeWeChat}, // /r/… contact, /g/… group (see Classify)
-	{"u.wechat.com", moderation.CodeWeChat},
-	{"wechat.com", moderation.CodeWeChat},
-	{"qm.qq.com", moderation.CodeQQ},  // QQ contact and group cards
-	{"qun.qq.com", moderation.CodeQQ}, // QQ groups
-	{"jq.qq.com", moderation.CodeQQ},  // QQ group join links
-	{"alipay.com", moderation.CodeAlipay},
-	{"alipay.cn", moderation.CodeAlipay},
-	{"tb.cn", moderation.CodeTaobao},
-	{"taobao.com", moderation.CodeTaobao},
-	{"tmall.com", moderation.CodeTaobao},
-	{"tmall.hk", moderation.CodeTaobao},
+// hostKinds maps host names (and their subdomains), with a path prefix when the host also
+// serves other pages, to kinds; the first match wins. A host not listed, or a path not
+// listed (the WeChat or Alipay home page), is CodeURL.
+var hostKinds = []struct{ host, path, kind string }{
+	{"mp.weixin.qq.com", "", moderation.CodeWeChatOfficial}, // official accounts and their articles
+	{"wx.tenpay.com", "", moderation.CodeWeChatPay},
+	{"payapp.weixin.qq.com", "", moderation.CodeWeChatPay},
+	{"weixin.qq.com", "/r/", moderation.CodeWeChat}, // contact (and account) cards
+	{"weixin.qq.com", "/g/", moderation.CodeWeChatGroup},
+	{"weixin.qq.com", "/q/", moderation.CodeWeChatOfficial}, // official-account codes with a parameter
+	{"u.wechat.com", "", moderation.CodeWeChat},
+	{"qm.qq.com", "", moderation.CodeQQ},         // QQ contact and group cards
+	{"qun.qq.com", "", moderation.CodeQQ},        // QQ groups
+	{"jq.qq.com", "", moderation.CodeQQ},         // QQ group join links
+	{"qr.alipay.com", "", moderation.CodeAlipay}, // payment and transfer codes
+	{"ds.alipay.com", "", moderation.CodeAlipay},
+	{"render.alipay.com", "", moderation.CodeAlipay},
+	{"tb.cn", "", moderation.CodeTaobao},
+	{"taobao.com", "", moderation.CodeTaobao},
+	{"tmall.com", "", moderation.CodeTaobao},
+	{"tmall.hk", "", moderation.CodeTaobao},
 }
 
 // Classify returns the kind of a decoded payload: one of the moderation.Code* constants.
-// WeChat, QQ, Alipay and Taobao are recognised by their app schemes and host names
-// (weixin.qq.com/g/… is a group invitation, mp.weixin.qq.com an official account); any other
-// URL, with a scheme or a bare host/path, is CodeURL; everything else is CodeText.
+// WeChat, QQ, Alipay and Taobao are recognised by their app schemes, host names and paths
+// (weixin.qq.com/r/… is a contact, weixin.qq.com/g/… a group invitation, mp.weixin.qq.com an
+// official account); any other URL, with a scheme or a bare host/path, is CodeURL; everything
+// else is CodeText.
 func Classify(payload string) string {
 	s := strings.TrimSpace(payload)
 	scheme, rest, hasScheme := strings.Cut(s, "://")
@@ -68,11 +73,9 @@ func Classify(payload string) string {
 		}
 		return moderation.CodeText
 	}
+	lowerPath := strings.ToLower(path)
 	for _, hk := range hostKinds {
-		if host == hk.host || strings.HasSuffix(host, "."+hk.host) {
-			if hk.kind == moderation.CodeWeChat && strings.HasPrefix(path, "/g/") {
-				return moderation.CodeWeChatGroup
-			}
+		if (host == hk.host || strings.HasSuffix(host, "."+hk.host)) && strings.HasPrefix(lowerPath, hk.path) {
 			return hk.kind
 		}
 	}

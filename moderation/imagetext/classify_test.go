@@ -30,6 +30,10 @@ func TestClassify(t *testing.T) {
 		{"https://item.taobao.com/item.htm?id=1", moderation.CodeTaobao},
 		{"https://detail.tmall.com/item.htm?id=1", moderation.CodeTaobao},
 		{"https://www.qq.com/news", moderation.CodeURL}, // QQ's portal is not a contact
+		{"https://weixin.qq.com/", moderation.CodeURL},  // nor WeChat's home page
+		{"https://www.wechat.com/en/", moderation.CodeURL},
+		{"https://www.alipay.com/", moderation.CodeURL},
+		{"https://weixin.qq.com/q/02abcDEF", moderation.CodeWeChatOfficial},
 		{"https://example.com/a?b=c", moderation.CodeURL},
 		{"example.shop/promo", moderation.CodeURL},
 		{"https://user:pw@evil.example:8080/x", moderation.CodeURL},

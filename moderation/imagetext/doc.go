@@ -23,15 +23,17 @@
 //     every side and reduced to about 3 px per module. This reads small codes (5% of the
 //     photo: about 2 px per module in the whole pass) at the cost of one small extra decode,
 //     and a photo without such structures (most photos) pays for the whole pass only.
-//  4. The reader stops at the first code: one contact is enough to decide.
+//  4. The reader stops at the first code: one contact is enough to decide. Work per image is
+//     bounded: one pass of at most WholeSide² pixels, then at most MaxCrops crops, each no
+//     larger than the image one reduction step finer than the whole pass.
 //  5. Panics of the decoder, or of a malformed image, are recovered (ErrReaderPanic); a bad
 //     image never crashes a worker.
 //
 // Classify sorts payloads into the moderation.Code* kinds by app scheme and host: WeChat
 // contact (u.wechat.com, weixin.qq.com/r/…), group (weixin.qq.com/g/…), official account
-// (mp.weixin.qq.com), payment (wxp://), QQ (qm.qq.com, qun.qq.com, jq.qq.com, mqqapi://),
-// Alipay (alipay.com, alipays://), Taobao (taobao.com, tmall.com, tb.cn), other URLs, plain
-// text. Contacts turns the contact kinds into moderation.Contact values on the image (type
+// (mp.weixin.qq.com, weixin.qq.com/q/…), payment (wxp://), QQ (qm.qq.com, qun.qq.com,
+// jq.qq.com, mqqapi://), Alipay (qr.alipay.com, alipays://), Taobao (taobao.com, tmall.com,
+// tb.cn), other URLs (the WeChat and Alipay home pages among them), plain text. Contacts turns the contact kinds into moderation.Contact values on the image (type
 // wechat, qq, alipay or taokouling, the payload as text and value, field
 // moderation.ImageCodeField), so the policy labels the item contact / ad. Other URLs and plain
 // text get no contact here: moderation.ScanImageText runs the text checks over every payload
