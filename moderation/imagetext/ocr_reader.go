@@ -124,7 +124,8 @@ func (r *Reader) fetch(ctx context.Context, url string) (image.Image, error) {
 }
 
 // Read reads the text of one decoded image: "" when the pre-check finds no text-like
-// region. Errors are OCR failures, context errors and ErrOCRTimeout; each is counted.
+// region. WeChat ids split at their "_" are joined again (repairIDs). Errors are OCR
+// failures, context errors and ErrOCRTimeout; each is counted.
 func (r *Reader) Read(ctx context.Context, img image.Image) (string, error) {
 	t := time.Now()
 	g := lumaOf(img)
@@ -156,7 +157,7 @@ func (r *Reader) Read(ctx context.Context, img image.Image) (string, error) {
 	}
 	r.m.stage(stageOCR, t)
 	r.m.outcome(OutcomeRecognized)
-	return capText(strings.Join(lines, "\n"), r.cfg.MaxText), nil
+	return capText(repairIDs(strings.Join(lines, "\n")), r.cfg.MaxText), nil
 }
 
 // ErrOCRTimeout means the OCR of one image took longer than ReaderConfig.Timeout.

@@ -10,6 +10,10 @@ type Precheck struct {
 	// Regions are the horizontal strips of the image (in its coordinates, top to bottom)
 	// that hold candidate lines of text: OCR reads these rather than the whole photo.
 	Regions []image.Rectangle
+	// Lines are the strips that each hold one candidate line of text: the tight vertical
+	// extent of a run of rows of line cells, plus lineMargin, across the columns of its line
+	// cells (padded by bandSidePad). OCR that reads single lines reads these (LineOCR).
+	Lines []image.Rectangle
 	// TextCells is the number of cells of the reduced image whose edges are dense and strong
 	// enough to be strokes of text.
 	TextCells int
@@ -31,6 +35,7 @@ var (
 	bandPad      = 2 // cells added above and below a row with a line
 	bandSidePad  = 6 // cells added left and right of the lines of a band
 	bandOverlap  = 8 // cells shared by consecutive pieces of a tall band
+	lineMargin   = 1 // cells added above and below the rows of a line strip
 	cellSide     = 8
 	maxGap       = 4
 	edgeStrength = 64 // |∂x| + |∂y| of a stroke edge, on 0–255 luma (central differences)
@@ -59,19 +64,43 @@ func CheckText(img image.Image) Precheck {
 	line := lineCells(text, cols, rows)
 	s := cellSide * k
 	b := img.Bounds()
-	for _, band := range bands(line, cols, rows) {
+	strip := func(lo, hi int) image.Rectangle {
 		x0, x1 := cols, 0
-		for cy := band[0]; cy < band[1]; cy++ {
+		for cy := lo; cy < hi; cy++ {
 			for cx, on := range line[cy*cols : (cy+1)*cols] {
 				if on {
 					x0, x1 = min(x0, cx), max(x1, cx+1)
 				}
 			}
 		}
-		r := image.Rect((x0-bandSidePad)*s, band[0]*s, (x1+bandSidePad)*s, band[1]*s)
-		p.Regions = append(p.Regions, r.Add(b.Min).Intersect(b))
+		r := image.Rect((x0-bandSidePad)*s, lo*s, (x1+bandSidePad)*s, hi*s)
+		return r.Add(b.Min).Intersect(b)
+	}
+	for _, band := range bands(line, cols, rows) {
+		p.Regions = append(p.Regions, strip(band[0], band[1]))
+	}
+	for _, l := range lineRuns(line, cols, rows) {
+		p.Lines = append(p.Lines, strip(l[0], l[1]))
 	}
 	return p
+}
+
+// lineRuns returns the rows of cells [start, end) of each run of consecutive rows holding
+// line cells, widened by lineMargin rows: one candidate line of text per run.
+func lineRuns(line []bool, cols, rows int) [][2]int {
+	var out [][2]int
+	for cy := 0; cy < rows; cy++ {
+		if !slices.Contains(line[cy*cols:(cy+1)*cols], true) {
+			continue
+		}
+		end := cy + 1
+		for end < rows && slices.Contains(line[end*cols:(end+1)*cols], true) {
+			end++
+		}
+		out = append(out, [2]int{max(cy-lineMargin, 0), min(end+lineMargin, rows)})
+		cy = end
+	}
+	return out
 }
 
 // bands returns the rows of cells [start, end) that OCR reads (across the columns of their

@@ -9,6 +9,7 @@ import (
 	"image"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/otiai10/gosseract/v2"
 )
@@ -74,7 +75,10 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// Recognize reads the text of img (converted to grey).
+// Recognize reads the text of img: converted to grey, upscaled ×2 when lower than
+// MinOCRHeight, thresholded at its Otsu level and read in both polarities (dark text on light
+// and light text on dark); the reading with the higher score (ocrScore: confidence times
+// letters, digits and ideographs) wins.
 func (t *Tesseract) Recognize(ctx context.Context, img image.Image) (string, error) {
 	var c *gosseract.Client
 	select {
@@ -82,7 +86,19 @@ func (t *Tesseract) Recognize(ctx context.Context, img image.Image) (string, err
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}
-	pgm := encodePGM(lumaOf(img))
+	g := lumaOf(img)
+	if g.Rect.Dy() < MinOCRHeight {
+		g = upscaled2(g)
+	}
+	th := otsu(g)
+	pad := max(8, g.Rect.Dy()/8)
+	var pages [][]byte
+	for _, light := range []bool{false, true} {
+		b := binarised(g, th, light, pad)
+		if keepGlyphs(b) >= minLineGlyphs+1 {
+			pages = append(pages, encodePGM(b))
+		}
+	}
 	type result struct {
 		text string
 		err  error
@@ -90,12 +106,25 @@ func (t *Tesseract) Recognize(ctx context.Context, img image.Image) (string, err
 	done := make(chan result, 1)
 	go func() {
 		defer func() { t.pool <- c }()
-		if err := c.SetImageFromBytes(pgm); err != nil {
-			done <- result{err: err}
-			return
+		best, bestScore := "", -1.0
+		for _, pgm := range pages {
+			if ctx.Err() != nil {
+				break
+			}
+			if err := c.SetImageFromBytes(pgm); err != nil {
+				done <- result{err: err}
+				return
+			}
+			lines, err := c.GetBoundingBoxes(gosseract.RIL_TEXTLINE)
+			if err != nil {
+				done <- result{err: err}
+				return
+			}
+			if text, score := ocrScore(lines); score > bestScore {
+				best, bestScore = text, score
+			}
 		}
-		s, err := c.Text()
-		done <- result{s, err}
+		done <- result{text: best}
 	}()
 	select {
 	case r := <-done:
@@ -106,6 +135,32 @@ func (t *Tesseract) Recognize(ctx context.Context, img image.Image) (string, err
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}
+}
+
+// ocrScore joins the text of Tesseract's lines and scores the reading: the sum over lines of
+// their confidence (0–100) times their letters, digits and ideographs, so that noise read with
+// low confidence from the wrong polarity loses to the text.
+func ocrScore(lines []gosseract.BoundingBox) (string, float64) {
+	var b strings.Builder
+	var score float64
+	for _, l := range lines {
+		s := strings.TrimSpace(l.Word)
+		if s == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(s)
+		n := 0
+		for _, r := range s {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				n++
+			}
+		}
+		score += l.Confidence * float64(n)
+	}
+	return b.String(), score
 }
 
 // Close waits for the engines to finish their pages and frees them. It is safe to call

@@ -53,7 +53,7 @@ func ocrCleanLine(t *testing.T, c ocrfixture.Case) image.Image {
 // detect in the OCR'd text.
 func TestTesseractDetectsContacts(t *testing.T) {
 	t.Parallel()
-	const n = 12
+	const n = 24
 	cases := ocrCases(t, n)
 	files, err := rules.Load(rules.Default())
 	if err != nil {
@@ -75,7 +75,7 @@ func TestTesseractDetectsContacts(t *testing.T) {
 			s, err := r.Read(context.Background(), c.Image)
 			_, contacts := set.ScanText(moderation.SceneNote, moderation.ImageOCRField(0), s)
 			found[i] = slices.ContainsFunc(contacts, func(x moderation.Contact) bool { return x.Type == c.Contact.Type })
-			t.Logf("%s: found %v in %v (err %v)", c.Name, found[i], time.Since(start).Round(time.Millisecond), err)
+			t.Logf("%s: found %v in %v (err %v): %q", c.Name, found[i], time.Since(start).Round(time.Millisecond), err, s)
 		})
 	}
 	wg.Wait()
@@ -91,10 +91,10 @@ func TestTesseractDetectsContacts(t *testing.T) {
 		byStyle[c.Style] = s
 	}
 	t.Logf("contacts detected: %d/%d (by style %v)", total, n, byStyle)
-	// Issue #9 asks for ≥ 90 %; this build reaches about half (README, "Text inside images:
-	// OCR"). The floor guards against regressions until the pre-check's regions improve.
-	if total*2 < n {
-		t.Fatalf("contacts detected: %d/%d, below the floor of 50 %%", total, n)
+	// Issue #9 asks for ≥ 90 %; this build reaches 17/24 (README, "Text inside images: OCR").
+	// The floor (two thirds) guards against regressions until plain text over texture is read.
+	if total*3 < 2*n {
+		t.Fatalf("contacts detected: %d/%d, below the floor of two thirds", total, n)
 	}
 }
 
