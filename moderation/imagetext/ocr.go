@@ -13,6 +13,13 @@ type OCR interface {
 	Recognize(ctx context.Context, img image.Image) (string, error)
 }
 
+// LineOCR is an OCR that can also read a strip known to hold a single line of text
+// (Precheck.Lines), which it reads as one line rather than searching it for a layout.
+type LineOCR interface {
+	OCR
+	RecognizeLine(ctx context.Context, img image.Image) (string, error)
+}
+
 // OCRFunc adapts a function to OCR.
 type OCRFunc func(ctx context.Context, img image.Image) (string, error)
 

@@ -139,9 +139,13 @@ func (r *Reader) Read(ctx context.Context, img image.Image) (string, error) {
 	t = time.Now()
 	octx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 	defer cancel()
+	regions, recognize := pre.Regions, r.cfg.OCR.Recognize
+	if lo, ok := r.cfg.OCR.(LineOCR); ok {
+		regions, recognize = pre.Lines, lo.RecognizeLine
+	}
 	var lines []string
-	for _, reg := range pre.Regions {
-		s, err := r.cfg.OCR.Recognize(octx, g.SubImage(reg))
+	for _, reg := range regions {
+		s, err := recognize(octx, g.SubImage(reg))
 		if err != nil {
 			r.m.stage(stageOCR, t)
 			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {

@@ -32,10 +32,12 @@ var (
 	MinLineCells = 5
 	// MaxBandRows is the height of the strips OCR reads, in cells.
 	MaxBandRows  = 16
-	bandPad      = 2 // cells added above and below a row with a line
-	bandSidePad  = 6 // cells added left and right of the lines of a band
-	bandOverlap  = 8 // cells shared by consecutive pieces of a tall band
-	lineMargin   = 1 // cells added above and below the rows of a line strip
+	bandPad      = 2  // cells added above and below a row with a line
+	bandSidePad  = 6  // cells added left and right of the lines of a band
+	bandOverlap  = 8  // cells shared by consecutive pieces of a tall band
+	lineMargin   = 1  // cells added above and below the rows of a line strip
+	maxLineRows  = 10 // rows of the tallest line strip; taller runs are cut into windows
+	lineStep     = 3  // rows between consecutive windows of a tall run
 	cellSide     = 8
 	maxGap       = 4
 	edgeStrength = 64 // |∂x| + |∂y| of a stroke edge, on 0–255 luma (central differences)
@@ -86,7 +88,9 @@ func CheckText(img image.Image) Precheck {
 }
 
 // lineRuns returns the rows of cells [start, end) of each run of consecutive rows holding
-// line cells, widened by lineMargin rows: one candidate line of text per run.
+// line cells, widened by lineMargin rows: one candidate line of text per run. A run taller
+// than maxLineRows (text touching texture) is cut into windows of maxLineRows rows every
+// lineStep rows, so that every line up to maxLineRows-lineStep rows tall is whole in one.
 func lineRuns(line []bool, cols, rows int) [][2]int {
 	var out [][2]int
 	for cy := 0; cy < rows; cy++ {
@@ -97,7 +101,11 @@ func lineRuns(line []bool, cols, rows int) [][2]int {
 		for end < rows && slices.Contains(line[end*cols:(end+1)*cols], true) {
 			end++
 		}
-		out = append(out, [2]int{max(cy-lineMargin, 0), min(end+lineMargin, rows)})
+		lo, hi := max(cy-lineMargin, 0), min(end+lineMargin, rows)
+		for ; hi-lo > maxLineRows; lo += lineStep {
+			out = append(out, [2]int{lo, lo + maxLineRows})
+		}
+		out = append(out, [2]int{lo, hi})
 		cy = end
 	}
 	return out

@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"slices"
 	"testing"
 )
 
@@ -63,5 +64,23 @@ func TestPrecheckSkipsImagesWithoutText(t *testing.T) {
 	// may not, which only costs an OCR run.
 	if skipped == 0 {
 		t.Fatalf("no photo without text was skipped (of %d)", len(photos))
+	}
+}
+
+func TestLineRunsCutTallRunsIntoWindows(t *testing.T) {
+	t.Parallel()
+	const cols, rows = 2, 40
+	line := make([]bool, cols*rows)
+	on := func(lo, hi int) {
+		for cy := lo; cy < hi; cy++ {
+			line[cy*cols] = true
+		}
+	}
+	on(2, 5)   // a line three rows tall: one strip, lineMargin above and below
+	on(10, 25) // a run of 15 rows (text touching texture): windows of maxLineRows
+	got := lineRuns(line, cols, rows)
+	want := [][2]int{{1, 6}, {9, 19}, {12, 22}, {15, 25}, {18, 26}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("lineRuns = %v, want %v", got, want)
 	}
 }

@@ -28,7 +28,7 @@ type Tesseract struct {
 	once    sync.Once
 }
 
-var _ OCR = (*Tesseract)(nil)
+var _ LineOCR = (*Tesseract)(nil)
 
 // NewTesseract loads cfg.Languages into cfg.Engines engines. It fails when a language pack
 // is missing (apt-get install tesseract-ocr-chi-sim tesseract-ocr-eng).
@@ -80,6 +80,17 @@ func contains(list []string, s string) bool {
 // and light text on dark); the reading with the higher score (ocrScore: confidence times
 // letters, digits and ideographs) wins.
 func (t *Tesseract) Recognize(ctx context.Context, img image.Image) (string, error) {
+	return t.recognize(ctx, img, gosseract.PSM_SPARSE_TEXT)
+}
+
+// RecognizeLine reads img as Recognize does, as a single line of text (a strip of
+// Precheck.Lines).
+func (t *Tesseract) RecognizeLine(ctx context.Context, img image.Image) (string, error) {
+	return t.recognize(ctx, img, gosseract.PSM_SINGLE_LINE)
+}
+
+// recognize reads img with the page segmentation mode psm (set on the engine for this page).
+func (t *Tesseract) recognize(ctx context.Context, img image.Image, psm gosseract.PageSegMode) (string, error) {
 	var c *gosseract.Client
 	select {
 	case c = <-t.pool:
@@ -107,6 +118,10 @@ func (t *Tesseract) Recognize(ctx context.Context, img image.Image) (string, err
 	go func() {
 		defer func() { t.pool <- c }()
 		best, bestScore := "", -1.0
+		if err := c.SetPageSegMode(psm); err != nil {
+			done <- result{err: err}
+			return
+		}
 		for _, pgm := range pages {
 			if ctx.Err() != nil {
 				break
