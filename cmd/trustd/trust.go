@@ -126,7 +126,11 @@ func openTrust(ctx context.Context, s *stack, rdb redis.UniversalClient, o stack
 	if err != nil {
 		return fmt.Errorf("split contacts: %w", err)
 	}
-	s.signalers = append(s.signalers, strikes, floods, split)
+	signals, err := trust.Combine(strikes, floods, split) // one Redis round trip per item for the three
+	if err != nil {
+		return err
+	}
+	s.signalers = append(s.signalers, signals)
 	s.hooks = append(s.hooks, queue.VerdictHookFunc(strikes.OnVerdict))
 
 	audit, err := trust.NewAudit(trust.AuditConfig{Options: opts})

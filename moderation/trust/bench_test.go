@@ -117,6 +117,39 @@ func BenchmarkStrikes(b *testing.B) {
 	})
 }
 
+// BenchmarkCombined runs strikes, floods and split contacts on stock comments, one after
+// another (three round trips, as moderation.Pipeline runs Signalers) and combined (one).
+func BenchmarkCombined(b *testing.B) {
+	for _, together := range []bool{false, true} {
+		b.Run(map[bool]string{false: "separate", true: "combined"}[together], func(b *testing.B) {
+			rdb := privateRedis(b)
+			c := newClock()
+			strikes, floods, split := mechanisms(b, rdb, c)
+			sigs := []moderation.Signaler{strikes, floods, split}
+			if together {
+				combined, err := trust.Combine(strikes, floods, split)
+				if err != nil {
+					b.Fatal(err)
+				}
+				sigs = []moderation.Signaler{combined}
+			}
+			r := rand.New(rand.NewPCG(1, 2))
+			items := make([]*moderation.Item, b.N)
+			for i := range items {
+				items[i] = comment("c-"+strconv.Itoa(i), "u-"+strconv.Itoa(r.IntN(5000)), benchWorkloads[3].body(r, i))
+			}
+			benchItems(b, rdb, c, items, func(ctx context.Context, ev *moderation.Evidence) error {
+				for _, s := range sigs {
+					if _, err := s.Signals(ctx, ev); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		})
+	}
+}
+
 // benchItems runs do on every item (the clock advancing 10 ms each) and reports the costs per
 // item.
 func benchItems(b *testing.B, rdb *redis.Client, c *clock, items []*moderation.Item, do func(context.Context, *moderation.Evidence) error) {
@@ -171,3 +204,11 @@ func measure(b *testing.B, rdb *redis.Client) costs {
 	return c
 }
 
+// BenchmarkFingerprint canonicalises and fingerprints a 200-byte comment of stock sentences.
+func BenchmarkFingerprint(b *testing.B) {
+	body := benchWorkloads[3].body(rand.New(rand.NewPCG(1, 2)), 0)
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		trust.FingerprintOf(trust.Canonical(body))
+	}
+}

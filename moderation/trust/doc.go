@@ -27,15 +27,31 @@
 // Floods.Signals fingerprints notes and comments whose canonical text (Canonical: the
 // normaliser's key — case-folded, NFKD without marks, confusables folded, traditional to
 // simplified, punctuation, emoji and white space dropped, runs collapsed) has at least 10
-// runes: a MinHash over 3-rune shingles in 8 bands of 2 rows (FingerprintOf). The posting is
-// recorded in one sorted set per band, {prefix}flood:{band}:{band hash}, member
-// "{short fingerprint}|{author_id}", scored by time, trimmed to the window (1 h) and 256
-// members. Postings that share a band and agree on at least 3 of the 8 bands are the same
-// text; from 10 distinct authors (this one included) in the window the item is labelled
-// flood (review), from 50 blocked. A one-character edit of a 20-character text usually agrees
-// on 4–6 bands; unrelated texts, even sharing a phrase, on 0–1. Short stock replies (好看,
-// 求链接) are never fingerprinted, and one author repeating a text counts once. Only the
-// postings from the threshold on are labelled; earlier ones are not revisited.
+// runes: a MinHash over 3-rune shingles in 8 bands of 2 rows (FingerprintOf). Postings that
+// share a band and agree on at least 3 of the 8 bands are the same text; from 10 distinct
+// authors (this one included) in the window (1 h) the item is labelled flood (review), from 50
+// blocked. A one-character edit of a 20-character text usually agrees on 4–6 bands; unrelated
+// texts, even sharing a phrase, on 0–1. Short stock replies (好看, 求链接) are never
+// fingerprinted, and one author repeating a text counts once. Only the postings from the
+// threshold on are labelled; earlier ones are not revisited.
+//
+// A text that agrees on 3 of 8 bands agrees on at least one of any 6, so the posting is
+// recorded in, and looked up by, the sorted sets of the first 6 bands only,
+// {prefix}flood:{band}:{band hash}, member "{short fingerprint}|{author_id}", scored by time,
+// kept to the newest 256 and expiring a window after the last write (reads skip postings
+// older than the window). One round trip writes the posting and reads the newest 50 postings
+// (the block threshold) of each set: in a flood that settles the item, and the reason then
+// says "at least 50 authors". Only when fewer agreeing authors are found while a set held
+// more is the rest of those sets read, in a second round trip.
+//
+// # One round trip
+//
+// Combine(strikes, floods, split) is the Signaler the binary uses: the three mechanisms queue
+// their commands on one pipeline, so an item costs one Redis round trip for all three
+// (strikes: ZCOUNT, ZSCORE; floods: ZRANGE, ZADD, ZREMRANGEBYRANK, PEXPIRE per band; split:
+// ZRANGE, ZADD, ZREMRANGEBYSCORE, ZREMRANGEBYRANK, PEXPIRE) instead of one each. Every command touches one key, so
+// the pipeline works on a Redis Cluster. A mechanism that fails gives a review signal with
+// the reason; the others' signals stand. Each mechanism also works alone as a Signaler.
 //
 // # Split contacts
 //
@@ -108,14 +124,17 @@
 //	load (1M)                          used_memory growth      MEMORY USAGE of one key
 //	strikes: authors with one strike   177.4 B/author          104 B (1 strike), 3144 B (100, the cap)
 //	split tails: authors, 1 fragment   209.4 B/author          152 B (1 fragment), 712 B (8, the cap)
-//	floods: distinct texts             1542.7 B/text (8 keys)  136 B per band key with one posting
+//	floods: distinct texts             1190.7 B/text (6 keys)  136 B per band key with one posting
 //
-// A flood text costs 8 small sorted sets, one per band: about 1.5 GB per million distinct texts
-// posted within the hour window; shrink Window, or raise MinRunes, where that is too much.
+// (Strikes and split tails measured before the one-round-trip change, which did not change
+// their keys; floods re-measured with 6 keys per text, down from 8 and 1542.7 B/text.) A flood
+// text costs 6 small sorted sets, one per band it is recorded in: about 1.2 GB per million
+// distinct texts posted within the hour window; shrink Window, or raise MinRunes, where that is
+// too much.
 // Every key expires one window after its last write (24 h, 10 min, 1 h) and is capped in
 // members (100, 8, 256), so memory is bounded by (authors with a strike in the last day ×
 // ~180 B) + (authors active in the last 10 minutes × ~210 B) + (texts posted in the last hour ×
-// ~1.5 kB), whatever the total number of authors.
+// ~1.2 kB), whatever the total number of authors.
 //
 // # Usage
 //
@@ -123,7 +142,8 @@
 //	strikes, _ := trust.NewStrikes(trust.StrikesConfig{Options: opts})
 //	floods, _ := trust.NewFloods(trust.FloodConfig{Options: opts})
 //	split, _ := trust.NewSplitContacts(trust.SplitConfig{Options: opts, Detector: detector})
-//	p, _ := moderation.New(moderation.Config{Rules: src, Signalers: []moderation.Signaler{strikes, floods, split}})
+//	signals, _ := trust.Combine(strikes, floods, split) // one round trip per item
+//	p, _ := moderation.New(moderation.Config{Rules: src, Signalers: []moderation.Signaler{signals}})
 //	w, _ := queue.NewWorker(queue.WorkerConfig{Moderator: p, Hooks: []queue.VerdictHook{strikes}, ...})
 //	audit, _ := trust.NewAudit(trust.AuditConfig{Options: opts})
 //	go audit.Run(ctx)

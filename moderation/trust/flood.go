@@ -35,7 +35,8 @@ type FloodConfig struct {
 	// ("好看", "求链接", "666") are posted by many people independently. Zero means 10.
 	MinRunes int
 	// MaxPerBucket caps the postings remembered per band bucket (the newest are kept); it
-	// bounds memory and the work per item. Zero means 256.
+	// bounds memory and the work per item that is not settled by the newest postings. Zero
+	// means 256.
 	MaxPerBucket int64
 	// Scenes are the scenes checked. Nil means notes and comments.
 	Scenes []moderation.Scene
@@ -47,12 +48,13 @@ type FloodConfig struct {
 // (a retried task, or the same author posting the same text twice, counts once). Safe for
 // concurrent use.
 //
-// State: per fingerprint band i and band hash b, a sorted set {prefix}flood:{i}:{b as 16 hex
-// digits}, members "{short fingerprint as 16 hex digits}|{author_id}", scores the time in
-// milliseconds;
-// trimmed to Window and MaxPerBucket on every write and expiring Window after the last one.
+// State: per fingerprint band i (the first Bands−MinAgree+1 bands) and band hash b, a sorted
+// set {prefix}flood:{i}:{b as 16 hex digits}, members "{short fingerprint as 16 hex
+// digits}|{author_id}", scores the time in milliseconds; kept to the newest MaxPerBucket
+// (postings older than Window are not counted) and expiring Window after the last write.
 type Floods struct {
 	cfg     FloodConfig
+	enough  int64 // the highest threshold: the authors that settle the decision
 	signals *prometheus.CounterVec
 	checked prometheus.Counter
 	errors  prometheus.Counter
@@ -94,7 +96,7 @@ func NewFloods(cfg FloodConfig) (*Floods, error) {
 	if int64(cfg.Review) > cfg.MaxPerBucket || int64(cfg.Block) > cfg.MaxPerBucket {
 		return nil, fmt.Errorf("%w: flood thresholds %d/%d exceed MaxPerBucket %d", ErrInvalidConfig, cfg.Review, cfg.Block, cfg.MaxPerBucket)
 	}
-	f := &Floods{cfg: cfg,
+	f := &Floods{cfg: cfg, enough: int64(max(cfg.Review, cfg.Block)),
 		signals: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "trustd_flood_signals_total",
 			Help: "Items labelled flood, by the decision asked for."}, []string{"decision"}),
 		checked: prometheus.NewCounter(prometheus.CounterOpts{Name: "trustd_flood_checks_total",
@@ -114,17 +116,60 @@ func NewFloods(cfg FloodConfig) (*Floods, error) {
 // Signals records the item's text and returns a flood signal when enough distinct authors
 // (this one included) posted it or a near-same text within the window.
 func (f *Floods) Signals(ctx context.Context, ev *moderation.Evidence) ([]moderation.Signal, error) {
+	return alone(ctx, f, ev)
+}
+
+func (f *Floods) redis() redis.UniversalClient { return f.cfg.Redis }
+
+func (f *Floods) plan(ev *moderation.Evidence) step {
 	it := ev.Item
 	if !slices.Contains(f.cfg.Scenes, it.Scene) {
-		return nil, nil
+		return nil
 	}
 	canon := floodText(it.Title, it.Body)
 	if runeCount(canon) < f.cfg.MinRunes {
-		return nil, nil
+		return nil
 	}
 	f.checked.Inc()
 	fp := FingerprintOf(canon)
-	n, err := f.post(ctx, fp, it.AuthorID)
+	s := &floodStep{f: f, short: fp.Short(), author: it.AuthorID, now: f.cfg.Now()}
+	// A posting that agrees on MinAgree of the Bands bands agrees on at least one of any
+	// Bands−MinAgree+1 of them: postings are recorded in, and looked up by, those bands only
+	// (6 of 8 by default).
+	s.rs = make([]recording, Bands-f.cfg.MinAgree+1)
+	for i := range s.rs {
+		s.rs[i] = recording{key: f.bucket(i, fp), member: fmt.Sprintf("%016x|%s", s.short, s.author),
+			now: s.now, window: f.cfg.Window, cap: f.cfg.MaxPerBucket, read: f.enough}
+	}
+	return s
+}
+
+// floodStep records an item's posting in its band buckets and reads, in the same round trip,
+// the newest postings of each bucket, as many as the highest threshold asks for: in a flood
+// that settles the item. Only when the authors found stay below it while a bucket had more
+// does a second round trip read the rest of those buckets (up to MaxPerBucket).
+type floodStep struct {
+	f      *Floods
+	short  uint64
+	author string
+	now    time.Time
+	rs     []recording
+	reads  []*redis.StringSliceCmd
+	cmds   []redis.Cmder
+}
+
+func (s *floodStep) queue(ctx context.Context, p redis.Pipeliner) {
+	s.reads = make([]*redis.StringSliceCmd, len(s.rs))
+	for i, r := range s.rs {
+		var cmds []redis.Cmder
+		s.reads[i], cmds = r.queue(ctx, p)
+		s.cmds = append(s.cmds, cmds...)
+	}
+}
+
+func (s *floodStep) signals(ctx context.Context) ([]moderation.Signal, error) {
+	f := s.f
+	n, atLeast, err := s.count(ctx)
 	if err != nil {
 		f.errors.Inc()
 		return nil, fmt.Errorf("flood check: %w", err)
@@ -139,45 +184,68 @@ func (f *Floods) Signals(ctx context.Context, ev *moderation.Evidence) ([]modera
 		return nil, nil
 	}
 	f.signals.WithLabelValues(string(d)).Inc()
+	count := strconv.Itoa(n)
+	if atLeast {
+		count = "at least " + count
+	}
 	return []moderation.Signal{{Label: moderation.LabelFlood, Decision: d,
-		Reason: fmt.Sprintf("%d authors posted this text within %s (fingerprint %016x)", n, human(f.cfg.Window), fp.Short())}}, nil
+		Reason: fmt.Sprintf("%s authors posted this text within %s (fingerprint %016x)", count, human(f.cfg.Window), s.short)}}, nil
 }
 
-// post records (fp, author) in every band bucket and returns the number of distinct authors
-// in those buckets whose text agrees with fp on at least MinAgree bands.
-func (f *Floods) post(ctx context.Context, fp Fingerprint, author string) (int, error) {
-	now := f.cfg.Now()
-	short := fp.Short()
-	member := fmt.Sprintf("%016x|%s", short, author)
-	old := "(" + strconv.FormatInt(ms(now.Add(-f.cfg.Window)), 10)
-	p := f.cfg.Redis.Pipeline()
-	var ranges [Bands]*redis.StringSliceCmd
-	for i := range Bands {
-		key := fmt.Sprintf("%sflood:%d:%016x", f.cfg.Prefix, i, fp[i])
-		p.ZAdd(ctx, key, redis.Z{Score: float64(ms(now)), Member: member})
-		p.ZRemRangeByScore(ctx, key, "-inf", old)
-		p.ZRemRangeByRank(ctx, key, 0, -f.cfg.MaxPerBucket-1)
-		p.PExpire(ctx, key, f.cfg.Window)
-		ranges[i] = p.ZRange(ctx, key, 0, -1)
+// count returns the number of distinct authors (this one included) whose postings in the
+// item's buckets agree with it on at least MinAgree bands, and whether that is only a lower
+// bound (the threshold was reached before every posting was read).
+func (s *floodStep) count(ctx context.Context) (n int, atLeast bool, err error) {
+	f := s.f
+	if err := firstErr(s.cmds); err != nil {
+		return 0, false, err
 	}
-	if _, err := p.Exec(ctx); err != nil {
-		return 0, err
-	}
-	authors := map[string]bool{}
-	for _, r := range ranges {
-		for _, m := range r.Val() {
-			hexFP, a, ok := strings.Cut(m, "|")
-			if !ok {
-				continue
-			}
-			other, err := strconv.ParseUint(hexFP, 16, 64)
-			if err != nil {
-				continue
-			}
-			if Agree(short, other) >= f.cfg.MinAgree {
-				authors[a] = true
-			}
+	authors := make(map[string]bool, f.enough)
+	authors[s.author] = true
+	var more []string // buckets with postings not read
+	for i, r := range s.reads {
+		if len(authors) < int(f.enough) { // the decision is settled: the rest need no parsing
+			f.count(authors, s.short, r.Val())
+		}
+		if int64(len(r.Val())) == f.enough && f.enough < f.cfg.MaxPerBucket {
+			more = append(more, s.rs[i].key)
 		}
 	}
-	return len(authors), nil
+	if len(authors) >= int(f.enough) || len(more) == 0 {
+		return len(authors), len(more) > 0, nil
+	}
+	// The postings read were the newest: the rest starts at the same offset, give or take the
+	// postings added since, which are read twice (and counted once) rather than missed.
+	p := f.cfg.Redis.Pipeline()
+	rest := make([]*redis.StringSliceCmd, len(more))
+	for i, key := range more {
+		rest[i] = p.ZRangeArgs(ctx, newest(key, s.now, f.cfg.Window, f.enough, f.cfg.MaxPerBucket))
+	}
+	if _, err := p.Exec(ctx); err != nil {
+		return 0, false, err
+	}
+	for _, r := range rest {
+		f.count(authors, s.short, r.Val())
+	}
+	return len(authors), false, nil
+}
+
+// bucket is the key of band i's bucket of fp.
+func (f *Floods) bucket(i int, fp Fingerprint) string {
+	return f.cfg.Prefix + "flood:" + strconv.Itoa(i) + ":" + fmt.Sprintf("%016x", fp[i])
+}
+
+// count adds to authors the authors of the postings ("{short fingerprint}|{author}") that
+// agree with short on at least MinAgree bands.
+func (f *Floods) count(authors map[string]bool, short uint64, postings []string) {
+	for _, m := range postings {
+		hexFP, a, ok := strings.Cut(m, "|")
+		if !ok {
+			continue
+		}
+		other, err := strconv.ParseUint(hexFP, 16, 64)
+		if err == nil && Agree(short, other) >= f.cfg.MinAgree {
+			authors[a] = true
+		}
+	}
 }

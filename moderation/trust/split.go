@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -142,23 +141,48 @@ const fragSep = "\x1f"
 
 // Signals reassembles and reports split contacts; see SplitContacts.
 func (s *SplitContacts) Signals(ctx context.Context, ev *moderation.Evidence) ([]moderation.Signal, error) {
+	return alone(ctx, s, ev)
+}
+
+func (s *SplitContacts) redis() redis.UniversalClient { return s.cfg.Redis }
+
+func (s *SplitContacts) plan(ev *moderation.Evidence) step {
 	it := ev.Item
-	now := s.cfg.Now()
-	key := s.cfg.Prefix + "tail:" + it.AuthorID
-	own := it.Key().String()
-	full := strings.TrimSpace(strings.Join(nonEmpty(it.Title, it.Body), " "))
-	p := s.cfg.Redis.TxPipeline()
-	prev := p.ZRangeByScore(ctx, key, &redis.ZRangeBy{Min: strconv.FormatInt(ms(now.Add(-s.cfg.Window)), 10), Max: "+inf"})
-	if full != "" {
-		p.ZAdd(ctx, key, redis.Z{Score: float64(ms(now)), Member: own + fragSep + tail(full, s.cfg.FragmentBytes)})
-		p.ZRemRangeByScore(ctx, key, "-inf", "("+strconv.FormatInt(ms(now.Add(-s.cfg.Window)), 10))
-		p.ZRemRangeByRank(ctx, key, 0, -s.cfg.MaxFragments-1)
-		p.PExpire(ctx, key, s.cfg.Window)
+	st := &splitStep{s: s, ev: ev, own: it.Key().String(), r: recording{key: s.cfg.Prefix + "tail:" + it.AuthorID,
+		now: s.cfg.Now(), window: s.cfg.Window, cap: s.cfg.MaxFragments, read: s.cfg.MaxFragments, dropOld: true}}
+	if full := strings.TrimSpace(strings.Join(nonEmpty(it.Title, it.Body), " ")); full != "" {
+		st.r.member = st.own + fragSep + tail(full, s.cfg.FragmentBytes)
 	}
-	if _, err := p.Exec(ctx); err != nil {
+	return st
+}
+
+// splitStep reads an author's recent fragments and records the item's own in one round trip.
+type splitStep struct {
+	s    *SplitContacts
+	ev   *moderation.Evidence
+	own  string // the item revision's key
+	r    recording
+	prev *redis.StringSliceCmd
+	cmds []redis.Cmder
+}
+
+func (st *splitStep) queue(ctx context.Context, p redis.Pipeliner) {
+	if st.r.member == "" { // nothing to record: read only
+		st.prev = p.ZRangeArgs(ctx, newest(st.r.key, st.r.now, st.r.window, 0, st.r.read))
+		st.cmds = []redis.Cmder{st.prev}
+		return
+	}
+	st.prev, st.cmds = st.r.queue(ctx, p)
+}
+
+func (st *splitStep) signals(_ context.Context) ([]moderation.Signal, error) {
+	s, ev, it, own := st.s, st.ev, st.ev.Item, st.own
+	if err := firstErr(st.cmds); err != nil {
 		s.errors.Inc()
 		return nil, fmt.Errorf("split contacts of %s: %w", it.AuthorID, err)
 	}
+	prev := st.prev.Val()
+	slices.Reverse(prev) // oldest first
 	var b strings.Builder
 	var segs []segment
 	addSeg := func(item, txt string, current bool) {
@@ -171,7 +195,7 @@ func (s *SplitContacts) Signals(ctx context.Context, ev *moderation.Evidence) ([
 		segs = append(segs, segment{start: b.Len(), end: b.Len() + len(txt), item: item, current: current})
 		b.WriteString(txt)
 	}
-	for _, m := range prev.Val() {
+	for _, m := range prev {
 		k, frag, ok := strings.Cut(m, fragSep)
 		if !ok || sameContent(k, it) {
 			continue // a retry of this item, or an earlier revision of it

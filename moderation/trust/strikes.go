@@ -3,7 +3,6 @@ package trust
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -123,16 +122,11 @@ func (s *Strikes) OnVerdict(ctx context.Context, it *moderation.Item, v *moderat
 // Record records a strike against author for the item revision k (ModeratorStrikes records
 // moderators' removals this way). It is idempotent per (author, k).
 func (s *Strikes) Record(ctx context.Context, author string, k moderation.Key) error {
-	now := s.cfg.Now()
-	key := s.key(author)
-	_, err := s.cfg.Redis.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.ZAdd(ctx, key, redis.Z{Score: float64(ms(now)), Member: k.String()})
-		p.ZRemRangeByScore(ctx, key, "-inf", "("+strconv.FormatInt(ms(now.Add(-s.cfg.Window)), 10))
-		p.ZRemRangeByRank(ctx, key, 0, -s.cfg.MaxPerAuthor-1)
-		p.PExpire(ctx, key, s.cfg.Window)
-		return nil
-	})
-	if err != nil {
+	r := recording{key: s.key(author), member: k.String(), now: s.cfg.Now(), window: s.cfg.Window,
+		cap: s.cfg.MaxPerAuthor, dropOld: true}
+	p := s.cfg.Redis.Pipeline()
+	r.queue(ctx, p)
+	if _, err := p.Exec(ctx); err != nil {
 		s.errors.Inc()
 		return fmt.Errorf("record strike of %s: %w", author, err)
 	}
@@ -154,32 +148,69 @@ func (s *Strikes) Withdraw(ctx context.Context, author string, k moderation.Key)
 // Count returns the number of strikes of author within the window, not counting the item
 // revision exclude (pass the zero Key to count all).
 func (s *Strikes) Count(ctx context.Context, author string, exclude moderation.Key) (int, error) {
-	now := s.cfg.Now()
-	key := s.key(author)
-	min := strconv.FormatInt(ms(now.Add(-s.cfg.Window)), 10)
-	p := s.cfg.Redis.Pipeline()
-	n := p.ZCount(ctx, key, min, "+inf")
-	own := p.ZScore(ctx, key, exclude.String())
-	if _, err := p.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		s.errors.Inc()
-		return 0, fmt.Errorf("count strikes of %s: %w", author, err)
+	c := s.count(author, exclude)
+	run(ctx, s.cfg.Redis, []step{c})
+	return c.result()
+}
+
+// count is the step of Count: ZCOUNT and ZSCORE on the author's key.
+func (s *Strikes) count(author string, exclude moderation.Key) *strikeCount {
+	return &strikeCount{s: s, author: author, exclude: exclude, now: s.cfg.Now()}
+}
+
+type strikeCount struct {
+	s       *Strikes
+	author  string
+	exclude moderation.Key
+	now     time.Time
+	n       *redis.IntCmd
+	own     *redis.FloatCmd
+	ev      *moderation.Evidence // for signals
+}
+
+func (c *strikeCount) queue(ctx context.Context, p redis.Pipeliner) {
+	key := c.s.key(c.author)
+	c.n = p.ZCount(ctx, key, strconv.FormatInt(ms(c.now.Add(-c.s.cfg.Window)), 10), "+inf")
+	c.own = p.ZScore(ctx, key, c.exclude.String())
+}
+
+func (c *strikeCount) result() (int, error) {
+	if err := firstErr([]redis.Cmder{c.n, c.own}); err != nil {
+		c.s.errors.Inc()
+		return 0, fmt.Errorf("count strikes of %s: %w", c.author, err)
 	}
-	c := int(n.Val())
-	if sc, err := own.Result(); err == nil && exclude != (moderation.Key{}) && sc >= float64(ms(now.Add(-s.cfg.Window))) {
-		c--
+	n := int(c.n.Val())
+	if sc, err := c.own.Result(); err == nil && c.exclude != (moderation.Key{}) && sc >= float64(ms(c.now.Add(-c.s.cfg.Window))) {
+		n--
 	}
-	return c, nil
+	return n, nil
+}
+
+func (c *strikeCount) signals(_ context.Context) ([]moderation.Signal, error) {
+	n, err := c.result()
+	if err != nil || n == 0 {
+		return nil, err
+	}
+	return c.s.judge(c.ev.Item, n), nil
+}
+
+func (s *Strikes) redis() redis.UniversalClient { return s.cfg.Redis }
+
+func (s *Strikes) plan(ev *moderation.Evidence) step {
+	c := s.count(ev.Item.AuthorID, ev.Item.Key())
+	c.ev = ev
+	return c
 }
 
 // Signals raises an author signal (no label) when the item's author has enough strikes:
 // at least review from Review strikes (NewAccountReview for a new account), block from Block.
 // The reason names the author and the count: "author u-42: 3 blocks in 24h".
 func (s *Strikes) Signals(ctx context.Context, ev *moderation.Evidence) ([]moderation.Signal, error) {
-	it := ev.Item
-	n, err := s.Count(ctx, it.AuthorID, it.Key())
-	if err != nil || n == 0 {
-		return nil, err
-	}
+	return alone(ctx, s, ev)
+}
+
+// judge returns the author signal for n strikes, if any.
+func (s *Strikes) judge(it *moderation.Item, n int) []moderation.Signal {
 	d, why := moderation.Pass, ""
 	switch {
 	case s.cfg.Block > 0 && n >= s.cfg.Block:
@@ -192,7 +223,7 @@ func (s *Strikes) Signals(ctx context.Context, ev *moderation.Evidence) ([]moder
 		}
 	}
 	if d == moderation.Pass {
-		return nil, nil
+		return nil
 	}
 	s.signals.WithLabelValues(string(d)).Inc()
 	noun := "strikes"
@@ -200,7 +231,7 @@ func (s *Strikes) Signals(ctx context.Context, ev *moderation.Evidence) ([]moder
 		noun = "blocks"
 	}
 	return []moderation.Signal{{Decision: d,
-		Reason: fmt.Sprintf("author %s: %d %s in %s%s", it.AuthorID, n, noun, human(s.cfg.Window), why)}}, nil
+		Reason: fmt.Sprintf("author %s: %d %s in %s%s", it.AuthorID, n, noun, human(s.cfg.Window), why)}}
 }
 
 // isNew reports whether the item's meta says the account is younger than NewAccountAge.
