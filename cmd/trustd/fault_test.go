@@ -182,7 +182,9 @@ func TestFaultKill9Worker(t *testing.T) {
 	if err := submitComments(t, context.Background(), c, n, &submitted); err != nil {
 		t.Fatal(err)
 	}
+	// Two worker processes share the queue; one of them is killed mid-load.
 	a := startWorkerProcess(t, bin, srv.URL())
+	peer := startWorkerProcess(t, bin, srv.URL())
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		l, _ := rdb.XLen(context.Background(), queue.DefaultStream).Result()
@@ -201,11 +203,13 @@ func TestFaultKill9Worker(t *testing.T) {
 	b := startWorkerProcess(t, bin, srv.URL())
 	// Lease (30 s) + asynq's recoverer interval (1 min) bound the re-delivery.
 	waitAllVerdicts(t, rdb, n, 4*time.Minute)
-	if err := b.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Wait(); err != nil {
-		t.Fatalf("worker after SIGTERM: %v", err)
+	for _, w := range []*exec.Cmd{peer, b} {
+		if err := w.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Wait(); err != nil {
+			t.Fatalf("worker after SIGTERM: %v", err)
+		}
 	}
 }
 
