@@ -13,11 +13,7 @@ import (
 
 func TestRedecideImageText(t *testing.T) {
 	t.Parallel()
-	files, err := rules.Load(rules.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := rules.Compile(files, rules.CompileOptions{})
+	set, err := rules.CompileDefault()
 	if err != nil {
 		t.Fatal(err)
 	}

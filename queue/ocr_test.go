@@ -29,11 +29,7 @@ type ocrEnv struct {
 func newOCREnv(t *testing.T) *ocrEnv {
 	t.Helper()
 	e := &ocrEnv{env: newEnv(t), read: map[string]int{}, gates: map[string]chan struct{}{}}
-	files, err := rules.Load(rules.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := rules.Compile(files, rules.CompileOptions{})
+	set, err := rules.CompileDefault()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,3 +16,12 @@ func Default() fs.FS {
 	}
 	return sub
 }
+
+// CompileDefault loads and compiles the shipped rules with the default options.
+func CompileDefault() (*Set, error) {
+	files, err := Load(Default())
+	if err != nil {
+		return nil, err
+	}
+	return Compile(files, CompileOptions{})
+}

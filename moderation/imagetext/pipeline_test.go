@@ -22,11 +22,7 @@ import (
 // the top-level hits and contacts stay those of the caption (none).
 func TestPipelineQRContact(t *testing.T) {
 	t.Parallel()
-	files, err := rules.Load(rules.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := rules.Compile(files, rules.CompileOptions{})
+	set, err := rules.CompileDefault()
 	if err != nil {
 		t.Fatal(err)
 	}

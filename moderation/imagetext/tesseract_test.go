@@ -55,11 +55,7 @@ func TestTesseractDetectsContacts(t *testing.T) {
 	t.Parallel()
 	const n = 24
 	cases := ocrCases(t, n)
-	files, err := rules.Load(rules.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := rules.Compile(files, rules.CompileOptions{})
+	set, err := rules.CompileDefault()
 	if err != nil {
 		t.Fatal(err)
 	}
