@@ -48,19 +48,7 @@ func TestBadInputEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Shutdown)
-	client, err := queue.NewClient(queue.ClientConfig{Redis: rdb, Registerer: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = client.Close() })
-	api, err := queue.NewAPI(queue.APIConfig{Client: client, Publisher: st.publisher, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	api.Register(mux)
-	apiSrv := httptest.NewServer(mux)
-	t.Cleanup(apiSrv.Close)
+	call := serveAPI(t, rdb, st, reg, log)
 	images := hostileImageServer(t)
 
 	item := func(id, extra string) string {
@@ -81,17 +69,13 @@ func TestBadInputEndToEnd(t *testing.T) {
 		{"17 MiB request", item("r-6", `,"body":"`+strings.Repeat("a", 17<<20)+`"`), 413, ""},
 	}
 	for _, rq := range requests {
-		resp, err := http.Post(apiSrv.URL+"/v1/items", "application/json", strings.NewReader(rq.body))
-		if err != nil {
-			t.Fatalf("%s: %v", rq.name, err)
-		}
+		status, raw := call("POST", "/v1/items", rq.body)
 		var body struct {
 			Error struct{ Code, Message, Field string } `json:"error"`
 		}
-		_ = json.NewDecoder(resp.Body).Decode(&body)
-		resp.Body.Close()
-		if resp.StatusCode != rq.status || body.Error.Message == "" || (rq.field != "" && body.Error.Field != rq.field) {
-			t.Errorf("%s: status %d, error %+v; want %d naming %q", rq.name, resp.StatusCode, body.Error, rq.status, rq.field)
+		_ = json.Unmarshal([]byte(raw), &body)
+		if status != rq.status || body.Error.Message == "" || (rq.field != "" && body.Error.Field != rq.field) {
+			t.Errorf("%s: status %d, error %+v; want %d naming %q", rq.name, status, body.Error, rq.status, rq.field)
 		}
 	}
 
@@ -109,13 +93,8 @@ func TestBadInputEndToEnd(t *testing.T) {
 	}
 	for i, h := range hostile {
 		it := item(fmt.Sprintf("img-%d", i), `,"images":[{"url":"`+h.url+`"}]`)
-		resp, err := http.Post(apiSrv.URL+"/v1/items", "application/json", strings.NewReader(it))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusAccepted {
-			t.Fatalf("%s: submit status %d", h.name, resp.StatusCode)
+		if status, body := call("POST", "/v1/items", it); status != http.StatusAccepted {
+			t.Fatalf("%s: submit status %d: %s", h.name, status, body)
 		}
 	}
 	// The slow-loris server is cut off by the fetch timeout (10 s), so allow for it.

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -29,23 +27,7 @@ func TestRulesOverlayAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.close()
-	h, err := newAPIHandler(rdb, st, reg, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(h)
-	defer ts.Close()
-
-	call := func(method, path, body string) (int, string) {
-		req, _ := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b)
-	}
+	call := serveAPI(t, rdb, st, reg, log)
 	item := `{"id":"c-1","scene":"comment","author_id":"u-1","body":"what a zorblax of a day"}`
 	decision := func() string {
 		code, body := call("POST", "/v1/check", item)

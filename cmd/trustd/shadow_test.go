@@ -8,8 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -100,23 +98,7 @@ func TestShadowPromoteDemote(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer worker.close()
-	h, err := newAPIHandler(rdb, apiStack, apiReg, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(h)
-	defer ts.Close()
-	call := func(method, path, body string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b)
-	}
+	call := serveAPI(t, rdb, apiStack, apiReg, log)
 	n := 0
 	moderate := func() moderation.Decision {
 		t.Helper()
