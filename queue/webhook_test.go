@@ -288,7 +288,11 @@ func TestWebhookReceiverDownThenBack(t *testing.T) {
 		return len(failed) == n
 	})
 	rcv.status.Store(0)
-	waitFor(t, "every event delivered", 30*time.Second, func() bool { return len(rcv.ok()) == n })
+	// The receiver records a request before it answers and the deliverer counts it after
+	// the answer arrives, so wait for both.
+	waitFor(t, "every event delivered", 30*time.Second, func() bool {
+		return len(rcv.ok()) == n && counter(t, reg, "trustd_webhook_deliveries_total", "delivered") >= n
+	})
 	for id, c := range rcv.ok() {
 		if c != 1 {
 			t.Errorf("event %s delivered %d times with 2xx, want 1", id, c)
