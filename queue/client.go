@@ -47,6 +47,7 @@ type ClientConfig struct {
 // It is safe for concurrent use.
 type Client struct {
 	rdb      redis.UniversalClient
+	checks   *groupCommit // published-marker checks of concurrent submissions share round trips
 	shards   int
 	aq       *asynq.Client
 	keys     keys
@@ -67,6 +68,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	c := &Client{
 		rdb:    cfg.Redis,
+		checks: newGroupCommit(cfg.Redis, 64),
 		shards: cfg.Shards,
 		aq:     asynq.NewClientFromRedisClient(cfg.Redis),
 		keys:   newKeys(cfg.Redis, cfg.KeyPrefix, cfg.Stream),
@@ -122,7 +124,8 @@ func (c *Client) Submit(ctx context.Context, it *moderation.Item, opts ...Submit
 	}
 	c.received.WithLabelValues(string(it.Scene)).Inc()
 	// A revision whose verdict was published is done; its task may already be gone.
-	n, err := c.rdb.Exists(ctx, c.keys.published(it.Key())).Result()
+	marker := c.keys.published(it.Key())
+	n, err := c.checks.do(ctx, func(p redis.Pipeliner) redis.Cmder { return p.Exists(ctx, marker) }).(*redis.IntCmd).Result()
 	if err != nil {
 		return "", fmt.Errorf("submit %s: %w", it.Key(), err)
 	}

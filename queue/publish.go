@@ -49,7 +49,7 @@ type Publisher struct {
 	rdb   redis.UniversalClient
 	cfg   PublisherConfig
 	keys  keys
-	batch *scriptBatcher
+	batch *groupCommit
 }
 
 // NewPublisher validates cfg and fills defaults.
@@ -76,7 +76,7 @@ func NewPublisher(cfg PublisherConfig) (*Publisher, error) {
 		cfg.MaxBatch = 64
 	}
 	return &Publisher{rdb: cfg.Redis, cfg: cfg, keys: newKeys(cfg.Redis, cfg.KeyPrefix, cfg.Stream),
-		batch: newScriptBatcher(cfg.Redis, publishScript, cfg.MaxBatch)}, nil
+		batch: newGroupCommit(cfg.Redis, cfg.MaxBatch)}, nil
 }
 
 // Stream returns the stream key verdicts are published to.
@@ -130,7 +130,7 @@ func (p *Publisher) Publish(ctx context.Context, v *moderation.Verdict) (bool, e
 		return false, fmt.Errorf("publish verdict %s: %w", v.Key(), err)
 	}
 	k := []string{p.keys.published(v.Key()), p.cfg.Stream, p.keys.latest(v.Scene, v.ContentID)}
-	n, err := p.batch.run(ctx, k,
+	n, err := p.batch.runScript(ctx, publishScript, k,
 		body, v.EventID, created, p.cfg.DedupWindow.Milliseconds(), p.cfg.MaxLen,
 		strconv.FormatInt(v.Revision, 10), p.cfg.VerdictTTL.Milliseconds())
 	if err != nil {
