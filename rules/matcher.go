@@ -84,13 +84,25 @@ type cloudflare struct {
 	m        *cfahocorasick.Matcher
 	patterns []string
 	index    [][]int // position in m's dictionary → caller's pattern indices (duplicates share one)
+	long     naive   // patterns longer than cloudflareMaxLen, by caller's index
 }
+
+// cloudflareMaxLen bounds the patterns given to cloudflare/ahocorasick: its builder finds every
+// failure link by trying each suffix of the node's path from the root, which costs O(L³) for a
+// pattern of L bytes (a 4 000-byte pattern takes minutes; FuzzMatchers found it). Longer patterns,
+// which real dictionaries do not have (64 bytes is 21 Chinese characters), are matched naively.
+const cloudflareMaxLen = 64
 
 func newCloudflare(patterns []string) Matcher {
 	c := &cloudflare{}
 	seen := map[string]int{}
 	for i, p := range patterns {
 		if p == "" {
+			continue
+		}
+		if len(p) > cloudflareMaxLen {
+			c.long = append(c.long, make([]string, i+1-len(c.long))...)
+			c.long[i] = p
 			continue
 		}
 		if j, ok := seen[p]; ok {
@@ -101,14 +113,18 @@ func newCloudflare(patterns []string) Matcher {
 		c.patterns = append(c.patterns, p)
 		c.index = append(c.index, []int{i})
 	}
-	if len(c.patterns) == 0 {
+	switch {
+	case len(c.patterns) == 0 && len(c.long) == 0:
 		return emptyMatcher{}
+	case len(c.patterns) == 0:
+		return c.long
 	}
 	c.m = cfahocorasick.NewStringMatcher(c.patterns)
 	return c
 }
 
 func (c *cloudflare) Find(s string, fn func(pattern, start, end int)) {
+	c.long.Find(s, fn)
 	for _, i := range c.m.MatchThreadSafe(bytesOf(s)) {
 		pat := c.patterns[i]
 		for off := 0; off <= len(s)-len(pat); {

@@ -4,8 +4,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/trustd/trustd/moderation/text"
 )
 
 type occ struct{ p, s, e int }
@@ -13,6 +16,12 @@ type occ struct{ p, s, e int }
 func collect(m Matcher, s string) []occ {
 	var out []occ
 	m.Find(s, func(p, start, end int) { out = append(out, occ{p, start, end}) })
+	sortOccs(out)
+	return out
+}
+
+// sortOccs sorts occurrences by start, end and pattern.
+func sortOccs(out []occ) {
 	slices.SortFunc(out, func(a, b occ) int {
 		if a.s != b.s {
 			return a.s - b.s
@@ -22,7 +31,6 @@ func collect(m Matcher, s string) []occ {
 		}
 		return a.p - b.p
 	})
-	return out
 }
 
 func TestMatchersAgreeWithNaive(t *testing.T) {
@@ -56,6 +64,25 @@ func TestMatchersAgreeWithNaive(t *testing.T) {
 	}
 }
 
+// TestMatchersLongRepetitivePatterns covers patterns that make a careless automaton builder
+// super-linear (cloudflare/ahocorasick's is cubic in the pattern length): every engine must
+// still agree with the reference.
+func TestMatchersLongRepetitivePatterns(t *testing.T) {
+	t.Parallel()
+	patterns := []string{"a", strings.Repeat("a", 4000), strings.Repeat("ab", 2000), "ab", strings.Repeat("a", 64), strings.Repeat("a", 65)}
+	text := strings.Repeat("a", 4100) + strings.Repeat("ab", 2100)
+	want := collect(naive(patterns), text)
+	for _, e := range engines {
+		m, err := NewMatcher(e, patterns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, collect(m, text), cmp.AllowUnexported(occ{})); diff != "" {
+			t.Errorf("(-naive +%s):\n%s", e, diff)
+		}
+	}
+}
+
 func TestNewMatcherUnknown(t *testing.T) {
 	t.Parallel()
 	if _, err := NewMatcher("nope", nil); err == nil {
@@ -81,6 +108,34 @@ func FuzzMatchers(f *testing.F) {
 			if diff := cmp.Diff(want, collect(m, s), cmp.AllowUnexported(occ{})); diff != "" {
 				t.Fatalf("%s patterns %q text %q (-naive +got):\n%s", e, patterns, s, diff)
 			}
+			if ac, ok := m.(*runeAC); ok && utf8.ValidString(s) {
+				if diff := cmp.Diff(onRunes(want, patterns, s), collectUnits(ac, s), cmp.AllowUnexported(occ{})); diff != "" {
+					t.Fatalf("findUnits patterns %q text %q (-Find +findUnits):\n%s", patterns, s, diff)
+				}
+			}
 		}
 	})
+}
+
+// collectUnits runs findUnits over units holding the runes of s (spans in rune indices).
+func collectUnits(a *runeAC, s string) []occ {
+	var units []text.Unit
+	for _, r := range s {
+		units = append(units, text.Unit{Rune: r})
+	}
+	var out []occ
+	a.findUnits(units, func(p, start, end int) { out = append(out, occ{p, start, end}) })
+	sortOccs(out)
+	return out
+}
+
+// onRunes keeps the byte-span occurrences of valid patterns and converts them to rune indices.
+func onRunes(byteOccs []occ, patterns []string, s string) []occ {
+	var out []occ
+	for _, o := range byteOccs {
+		if utf8.ValidString(patterns[o.p]) {
+			out = append(out, occ{o.p, utf8.RuneCountInString(s[:o.s]), utf8.RuneCountInString(s[:o.e])})
+		}
+	}
+	return out
 }

@@ -3,21 +3,23 @@ package rules
 import (
 	"slices"
 	"unicode/utf8"
+
+	"github.com/trustd/trustd/moderation/text"
 )
 
-// runeAC is trustd's own Aho-Corasick automaton over runes (EngineRunes): states in CSR form with
-// sorted edges, a two-level table for the root's transitions in the BMP, failure and dictionary
-// suffix links, and positions reported directly. Normalised keys are mostly multi-byte CJK, so
-// stepping per rune instead of per byte does a third of the transitions.
+// runeAC is trustd's own Aho-Corasick automaton over runes (EngineRunes): states with sorted
+// edges (a state's only edge kept in the state itself), a two-level table for the root's
+// transitions in the BMP, failure and dictionary suffix links, and positions reported directly.
+// Normalised keys are mostly multi-byte CJK, so stepping per rune instead of per byte does a
+// third of the transitions.
 type runeAC struct {
-	edgeStart []int32 // state → first edge; len = states+1
-	edges     []raEdge
-	fail      []int32
-	dictLink  []int32 // next state on the failure chain that has outputs, or -1
-	outLink   []int32 // the state itself if it has outputs, else dictLink
-	outStart  []int32 // state → first output; len = states+1
-	outs      []int32 // pattern indices
-	patLen    []int32 // pattern → byte length
+	states   []raState
+	edges    []raEdge
+	dictLink []int32 // next state on the failure chain that has outputs, or -1
+	outStart []int32 // state → first output; len = states+1
+	outs     []int32 // pattern indices
+	patLen   []int32 // pattern → byte length
+	patRunes []int32 // pattern → length in runes
 	// The root's transitions for runes < 0x10000: rootPages[rootPage[r>>rootBits]<<rootBits |
 	// r&rootMask] is the state reached (0 = root). Blocks of runes without a transition share
 	// page 0, so the table stays small (a few KiB for the shipped rules; a dense one would be
@@ -44,6 +46,26 @@ func (a *runeAC) rootStep(r rune) int32 {
 type raEdge struct {
 	r    rune
 	next int32
+}
+
+// mayHaveEdge reports whether state s, which has two or more edges (next < 0), may have one labelled r:
+// the header edge before s's list holds a 64-bit filter with bit r&63 set for every edge
+// rune. Most runes read in such a state have no edge, and the filter rejects them without a
+// search of the list.
+func (a *runeAC) mayHaveEdge(s *raState, r rune) bool {
+	h := a.edges[s.edge-1]
+	return (uint64(uint32(h.r))|uint64(uint32(h.next))<<32)>>(r&63)&1 != 0
+}
+
+// raState is what a scan reads of a state, in one 16-byte record: with a large dictionary most
+// states are visited once and then left by their failure link, and most have a single edge, so
+// one cache line serves the whole visit.
+type raState struct {
+	// The edges: next > 0 is a single edge, rune edge → state next (no state has an edge to the
+	// root); next ≤ 0 is -next edges from edges[edge].
+	edge, next int32
+	fail       int32
+	out        int32 // the state itself if it has outputs, else its dictionary link (-1: none)
 }
 
 func newRuneAC(patterns []string) Matcher {
@@ -80,25 +102,31 @@ func newRuneAC(patterns []string) Matcher {
 	if len(nodes) == 1 && len(invalid) == 0 {
 		return emptyMatcher{}
 	}
-	a := &runeAC{invalid: invalid, edgeStart: make([]int32, len(nodes)+1), fail: make([]int32, len(nodes)),
-		dictLink: make([]int32, len(nodes)), outLink: make([]int32, len(nodes)), outStart: make([]int32, len(nodes)+1),
-		patLen: make([]int32, len(patterns)), rootPages: make([]int32, 1<<rootBits)}
+	a := &runeAC{invalid: invalid, states: make([]raState, len(nodes)), dictLink: make([]int32, len(nodes)),
+		outStart: make([]int32, len(nodes)+1), patLen: make([]int32, len(patterns)),
+		patRunes: make([]int32, len(patterns)), rootPages: make([]int32, 1<<rootBits)}
 	for i, p := range patterns {
 		a.patLen[i] = int32(len(p))
+		a.patRunes[i] = int32(utf8.RuneCountInString(p))
 	}
+	// Every state's edges, sorted, in a.edges while the automaton is built; the states' own
+	// records take single edges out at the end.
+	edgeStart := make([]int32, len(nodes)+1)
 	for i, n := range nodes {
-		a.edgeStart[i] = int32(len(a.edges))
+		edgeStart[i] = int32(len(a.edges))
 		start := len(a.edges)
 		for r, nx := range n.next {
 			a.edges = append(a.edges, raEdge{r, nx})
 		}
 		slices.SortFunc(a.edges[start:], func(x, y raEdge) int { return int(x.r - y.r) })
+		a.states[i].edge, a.states[i].next = int32(start), -int32(len(a.edges)-start)
 		a.outStart[i] = int32(len(a.outs))
 		a.outs = append(a.outs, n.out...)
 	}
-	a.edgeStart[len(nodes)] = int32(len(a.edges))
+	edgeStart[len(nodes)] = int32(len(a.edges))
 	a.outStart[len(nodes)] = int32(len(a.outs))
-	for _, e := range a.edges[a.edgeStart[0]:a.edgeStart[1]] {
+	rootEdges := a.edges[edgeStart[0]:edgeStart[1]]
+	for _, e := range rootEdges {
 		if e.r < 0 || e.r >= 0x10000 {
 			continue
 		}
@@ -111,8 +139,8 @@ func newRuneAC(patterns []string) Matcher {
 	}
 	// Breadth-first: failure links and dictionary suffix links.
 	queue := make([]int32, 0, len(nodes))
-	for _, e := range a.edges[a.edgeStart[0]:a.edgeStart[1]] {
-		a.fail[e.next] = 0
+	for _, e := range rootEdges {
+		a.states[e.next].fail = 0
 		a.dictLink[e.next] = -1
 		queue = append(queue, e.next)
 	}
@@ -120,20 +148,20 @@ func newRuneAC(patterns []string) Matcher {
 	for len(queue) > 0 {
 		s := queue[0]
 		queue = queue[1:]
-		for _, e := range a.edges[a.edgeStart[s]:a.edgeStart[s+1]] {
-			f := a.fail[s]
+		for _, e := range a.edges[edgeStart[s]:edgeStart[s+1]] {
+			f := a.states[s].fail
 			for {
 				if nx, ok := a.step(f, e.r); ok {
-					a.fail[e.next] = nx
+					a.states[e.next].fail = nx
 					break
 				}
 				if f == 0 {
-					a.fail[e.next] = 0
+					a.states[e.next].fail = 0
 					break
 				}
-				f = a.fail[f]
+				f = a.states[f].fail
 			}
-			fl := a.fail[e.next]
+			fl := a.states[e.next].fail
 			if a.outStart[fl] < a.outStart[fl+1] {
 				a.dictLink[e.next] = fl
 			} else {
@@ -142,12 +170,31 @@ func newRuneAC(patterns []string) Matcher {
 			queue = append(queue, e.next)
 		}
 	}
-	for st := range a.outLink {
-		a.outLink[st] = a.dictLink[st]
-		if a.outStart[st] < a.outStart[st+1] {
-			a.outLink[st] = int32(st)
+	// The edges of states with two or more, each list after a header edge that holds the
+	// list's rune filter (see mayHaveEdge).
+	var multi []raEdge
+	for i := range a.states {
+		st := &a.states[i]
+		st.out = a.dictLink[i]
+		if a.outStart[i] < a.outStart[i+1] {
+			st.out = int32(i)
+		}
+		switch es := a.edges[st.edge : st.edge-st.next]; len(es) {
+		case 0:
+			st.edge = 0
+		case 1:
+			st.edge, st.next = es[0].r, es[0].next
+		default:
+			var filter uint64
+			for _, e := range es {
+				filter |= 1 << (e.r & 63)
+			}
+			st.edge = int32(len(multi)) + 1
+			multi = append(multi, raEdge{r: int32(uint32(filter)), next: int32(filter >> 32)})
+			multi = append(multi, es...)
 		}
 	}
+	a.edges = slices.Clip(multi)
 	return a
 }
 
@@ -162,7 +209,14 @@ func (a *runeAC) step(s int32, r rune) (int32, bool) {
 
 // edgeStep looks the edge of state s labelled r up in s's sorted edge list.
 func (a *runeAC) edgeStep(s int32, r rune) (int32, bool) {
-	es := a.edges[a.edgeStart[s]:a.edgeStart[s+1]]
+	st := &a.states[s]
+	if st.next > 0 {
+		if st.edge == r {
+			return st.next, true
+		}
+		return 0, false
+	}
+	es := a.edges[st.edge : st.edge-st.next]
 	if len(es) <= 8 {
 		for _, e := range es {
 			if e.r == r {
@@ -207,14 +261,14 @@ func (a *runeAC) Find(s string, fn func(pattern, start, end int)) {
 				st = nx
 				goto matched
 			}
-			st = a.fail[st]
+			st = a.states[st].fail
 		}
 		st = a.rootStep(r)
 		if st == 0 {
 			continue
 		}
 	matched:
-		for o := a.outLink[st]; o > 0; o = a.dictLink[o] {
+		for o := a.states[st].out; o > 0; o = a.dictLink[o] {
 			for _, p := range a.outs[a.outStart[o]:a.outStart[o+1]] {
 				fn(int(p), i-int(a.patLen[p]), i)
 			}
@@ -222,5 +276,48 @@ func (a *runeAC) Find(s string, fn func(pattern, start, end int)) {
 	}
 	if len(a.invalid) > 0 {
 		a.invalid.Find(s, fn)
+	}
+}
+
+// findUnits is Find over a normalised text's units, whose runes are the key's runes: it steps
+// on each unit's rune, so the key is not decoded again, and reports [start, end) as unit
+// indices, so the caller needs no UnitAt search. Patterns that are not valid UTF-8 are left out:
+// in a key they could only match parts of runes, which are no unit range.
+//
+// The root's table and single-edge states are looked up inline: most runes are stepped from
+// the root or from a state with one edge, and a call per rune cost more than the lookup.
+func (a *runeAC) findUnits(units []text.Unit, fn func(pattern, start, end int)) {
+	st := int32(0)
+	for i := range units {
+		r := units[i].Rune
+		for st != 0 {
+			s := &a.states[st]
+			if s.next > 0 {
+				if s.edge == r {
+					st = s.next
+					goto matched
+				}
+			} else if s.next < 0 && a.mayHaveEdge(s, r) {
+				if nx, ok := a.edgeStep(st, r); ok {
+					st = nx
+					goto matched
+				}
+			}
+			st = s.fail
+		}
+		if uint32(r) < 0x10000 {
+			st = a.rootPages[int(a.rootPage[r>>rootBits])<<rootBits|int(r&rootMask)]
+		} else {
+			st, _ = a.edgeStep(0, r)
+		}
+		if st == 0 {
+			continue
+		}
+	matched:
+		for o := a.states[st].out; o > 0; o = a.dictLink[o] {
+			for _, p := range a.outs[a.outStart[o]:a.outStart[o+1]] {
+				fn(int(p), i+1-int(a.patRunes[p]), i+1)
+			}
+		}
 	}
 }

@@ -331,16 +331,23 @@ func validate(n *text.Text, p *pattern, a, b int) (int, int, string, bool) {
 func find(m Matcher, groups [][]*pattern, n *text.Text) []match {
 	var out []match
 	for t := n; t != nil; t = t.Alt {
-		m.Find(t.Key, func(pi, start, end int) {
-			a, b := t.UnitAt(start), t.UnitAt(end)
-			if a < 0 || b < 0 || b <= a {
-				return
-			}
+		report := func(pi, a, b int) {
 			for _, p := range groups[pi] {
 				if a2, b2, why, ok := validate(t, p, a, b); ok {
 					out = append(out, match{t: t, p: p, a: a2, b: b2, why: why})
 				}
 			}
+		}
+		if ac, ok := m.(*runeAC); ok {
+			ac.findUnits(t.Units, report)
+			continue
+		}
+		m.Find(t.Key, func(pi, start, end int) {
+			a, b := t.UnitAt(start), t.UnitAt(end)
+			if a < 0 || b < 0 || b <= a {
+				return
+			}
+			report(pi, a, b)
 		})
 	}
 	return out

@@ -242,7 +242,8 @@ func spacedLeet(items []item) bool {
 	return ambiguous
 }
 
-// The alternative leet reading is carried in the high bits of the rune until build picks one.
+// The alternative leet reading is carried in the high bits of the rune: build takes the main
+// reading (the low bits), useAlt switches to the alternative.
 const altShift = 24
 
 func leetBit(a rune) rune { return a << altShift }

@@ -130,7 +130,12 @@ func NormalizeTo(t *Text, s string) *Text {
 
 func normalizeTo(t *Text, s string) *Text {
 	tableOnce.Do(initTables)
+	// Every character the tables fold is one item, so len(s) items are enough unless foldSlow
+	// expands some; sizing them up front keeps append from calling growslice in the loop.
 	items := t.items[:0]
+	if cap(items) < len(s) {
+		items = make([]item, 0, len(s))
+	}
 	var p pieces
 	for i := 0; i < len(s); {
 		var e uint32
@@ -138,8 +143,10 @@ func normalizeTo(t *Text, s string) *Text {
 		if c := s[i]; c < utf8.RuneSelf {
 			e = ascii[c]
 		} else {
-			var r rune
-			r, sz = decode.Rune(s, i)
+			r, ok := decode.Rune3(s, i)
+			if sz = 3; !ok {
+				r, sz = decode.Rune(s, i)
+			}
 			if e = lookup(r); e == entryComplex {
 				k := len(items)
 				items = foldSlow(items, r, int32(i), int32(i+sz))
@@ -154,6 +161,8 @@ func normalizeTo(t *Text, s string) *Text {
 		items = append(items, item{r: r, class: c, start: int32(i), end: int32(i + sz)})
 		if f := pieceFlags[c&7]; f != pieceCut && r != '(' { // p.add, inlined by hand
 			p.flags |= f
+		} else if f == pieceCut && p.flags != pieceLatin|pieceLeety { // p.cut with nothing to resolve
+			p.start, p.flags = len(items), 0
 		} else {
 			p.cut(items, len(items)-1)
 		}
@@ -161,14 +170,15 @@ func normalizeTo(t *Text, s string) *Text {
 	}
 	t.items = items
 	ambiguous := p.end(items)
-	build(t, items, false)
+	build(t, items)
 	t.Alt = nil
 	if ambiguous {
 		if t.alt == nil {
 			t.alt = &Text{}
 		}
 		t.alt.reused = t.reused
-		build(t.alt, items, true)
+		useAlt(items)
+		build(t.alt, items)
 		t.Alt = t.alt
 	}
 	return t

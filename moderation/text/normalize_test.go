@@ -64,10 +64,17 @@ func TestNormalize(t *testing.T) {
 func TestNormalizeToReuse(t *testing.T) {
 	t.Parallel()
 	var buf Text
-	for _, s := range []string{"th1$ $h!t long enough text", "短", "", "fuuuck 傻逼"} {
-		got := NormalizeTo(&buf, s).String()
-		if want := Normalize(s).String(); got != want {
-			t.Errorf("NormalizeTo(%q) = %q, want %q", s, got, want)
+	// Ambiguous leet (an Alt), characters that expand to several (ﷺ, ⑽), and key runes of one
+	// to four bytes (é, 傻, 𠀀), after longer and shorter texts.
+	for _, s := range []string{"th1$ $h!t long enough text", "短", "", "fuuuck 傻逼", "ﷺ ⑽ b!+ch", "é𠀀傻 1.2", "$h!t"} {
+		n := NormalizeTo(&buf, s)
+		checkText(t, s, n)
+		want := Normalize(s)
+		if n.String() != want.String() || n.Key != want.Key || (n.Alt == nil) != (want.Alt == nil) {
+			t.Errorf("NormalizeTo(%q) = %q (key %q), want %q (key %q)", s, n.String(), n.Key, want.String(), want.Key)
+		}
+		if n.Alt != nil && want.Alt != nil && n.Alt.Key != want.Alt.Key {
+			t.Errorf("NormalizeTo(%q).Alt.Key = %q, want %q", s, n.Alt.Key, want.Alt.Key)
 		}
 	}
 }

@@ -102,7 +102,7 @@ func (d *Detector) AdLaw(field, text string) []moderation.Hit {
 	for i := 0; i < len(text) && len(hits) < MaxFindings; {
 		b := text[i]
 		if b >= 0xE3 {
-			if j := skipPlainCJK(text, i, t.rootBMP); j > i {
+			if j := skipPlainCJK(text, i, t.stop); j > i {
 				i, prevAlnum = j, false
 				continue
 			}
@@ -122,10 +122,13 @@ func (d *Detector) AdLaw(field, text string) []moderation.Hit {
 				}
 			}
 		} else {
-			var r rune
-			r, sz = decode.Rune(text, i)
+			r, ok := decode.Rune3(text, i) // inlined: most characters here are Chinese
+			sz = 3
+			if !ok {
+				r, sz = decode.Rune(text, i)
+			}
 			if r < 0x10000 {
-				walk = t.rootBMP[r>>6]&(1<<(r&63)) != 0
+				walk = t.rootBMP.has(r)
 			} else {
 				walk = t.starts(r)
 			}
@@ -149,6 +152,14 @@ func (d *Detector) AdLaw(field, text string) []moderation.Hit {
 		}
 		prevAlnum = alnum
 		i += sz
+		if b < 0x80 {
+			// Nothing starts inside an ASCII word or number, or in ASCII punctuation and space.
+			if alnum {
+				i = asciiRunEnd(text, i, cLetter|cDigit)
+			} else {
+				i = asciiGapEnd(text, i)
+			}
+		}
 	}
 	return hits
 }

@@ -34,7 +34,8 @@ type Detector struct {
 	ct         *trie // contact triggers, bait and 淘口令 phrases
 	at         *trie // Advertising-Law terms
 	ownDomains []string
-	interest   []uint64 // BMP runes that start any contact check
+	interest   *bmpSet // BMP runes that start any contact check
+	stop       *bmpSet // cjkStops(interest), for skipPlainCJK
 }
 
 // New builds a Detector from cfg. It returns an error wrapping ErrInvalidConfig for an empty
@@ -53,12 +54,14 @@ func New(cfg Config) (*Detector, error) {
 		}
 		d.ownDomains = append(d.ownDomains, o)
 	}
-	d.interest = slices.Clone(ct.rootBMP)
+	interest := *ct.rootBMP
+	d.interest = &interest
 	for r := rune(0x80); r < 0x10000; r++ {
 		if DigitValue(r) >= 0 || isTaoDelim(r) || isDotRune(r) || r == '＠' {
-			d.interest[r>>6] |= 1 << (r & 63)
+			d.interest.add(r)
 		}
 	}
+	d.stop = cjkStops(d.interest)
 	return d, nil
 }
 
@@ -98,7 +101,7 @@ func (d *Detector) Contacts(field, text string) []moderation.Contact {
 	for i := 0; i < len(text) && len(cs) < maxCandidates; {
 		b := text[i]
 		if b >= 0xE3 {
-			if j := skipPlainCJK(text, i, d.interest); j > i {
+			if j := skipPlainCJK(text, i, d.stop); j > i {
 				i, prevAlnum = j, false
 				continue
 			}
@@ -157,10 +160,21 @@ func (d *Detector) Contacts(field, text string) []moderation.Contact {
 			}
 			prevAlnum = cl&(cLetter|cDigit) != 0
 			i++
+			// The rest of a word has nothing more to start, and the rest of a digit run was
+			// read with its first digit.
+			if cl&cLetter != 0 {
+				i = asciiRunEnd(text, i, cLetter)
+			} else if cl&cDigit != 0 {
+				i = min(asciiRunEnd(text, i, cDigit), max(skip, i))
+			}
 			continue
 		}
-		r, sz := decode.Rune(text, i)
-		if r < 0x10000 && d.interest[r>>6]&(1<<(r&63)) == 0 {
+		r, ok := decode.Rune3(text, i) // inlined: most characters here are Chinese
+		sz := 3
+		if !ok {
+			r, sz = decode.Rune(text, i)
+		}
+		if r < 0x10000 && !d.interest.has(r) {
 			prevAlnum = r < 0x3400 && isLetterish(r)
 			i += sz
 			continue

@@ -56,7 +56,11 @@ func scanDigits(text string, i int, run *digitRun) {
 		} else {
 			r, sz = decode.Rune(text, pos)
 		}
-		if v := DigitValue(r); v >= 0 {
+		v := int(r - '0')
+		if r >= 0x80 {
+			v = DigitValue(r)
+		}
+		if uint(v) <= 9 {
 			if run.n == 0 || visible {
 				if run.groups < maxGroups {
 					run.gstart[run.groups] = pos
@@ -81,8 +85,9 @@ func scanDigits(text string, i int, run *digitRun) {
 				run.plain = false
 			}
 			pos += sz
-			// A keycap (1️⃣) or variation selector belongs to the digit it follows.
-			for pos < len(text) {
+			// A keycap (1️⃣) or variation selector belongs to the digit it follows. Their UTF-8
+			// encodings start with 0xE2 or 0xEF.
+			for pos < len(text) && text[pos]|0x0D == 0xEF {
 				r2, sz2 := utf8.DecodeRuneInString(text[pos:])
 				if r2 != 0xFE0F && r2 != 0xFE0E && r2 != 0x20E3 {
 					break
@@ -101,7 +106,7 @@ func scanDigits(text string, i int, run *digitRun) {
 		}
 		if gap < maxRunGap && r != '\n' && r != '\r' && isNoise(r) {
 			gap++
-			if !isInvisible(r) {
+			if r < 0x80 || !isInvisible(r) {
 				visible = true
 			}
 			pos += sz

@@ -17,8 +17,26 @@ func DigitValue(r rune) int {
 	switch {
 	case r >= '0' && r <= '9':
 		return int(r - '0')
-	case r < 0x80:
+	case r < 0x80, r < 0x10000 && !bmpDigits.has(r):
 		return -1
+	}
+	return digitValue(r)
+}
+
+// bmpDigits marks the BMP runes outside ASCII that digitValue reads as a digit.
+var bmpDigits = func() *bmpSet {
+	s := new(bmpSet)
+	for r := rune(0x80); r < 0x10000; r++ {
+		if digitValue(r) >= 0 {
+			s.add(r)
+		}
+	}
+	return s
+}()
+
+// digitValue is DigitValue for a rune outside ASCII.
+func digitValue(r rune) int {
+	switch {
 	case r >= 0xFF10 && r <= 0xFF19: // full-width
 		return int(r - 0xFF10)
 	case r == 0xB9:
@@ -199,11 +217,11 @@ func fold(r rune) rune {
 		}
 		return r
 	}
+	if r < 0x10000 && !foldable.has(r) {
+		return r
+	}
 	if d := DigitValue(r); d >= 0 {
 		return rune('0' + d)
-	}
-	if r < 0x10000 && foldable[r>>6]&(1<<(r&63)) == 0 {
-		return r
 	}
 	if r >= 0xFF01 && r <= 0xFF5E { // full-width ASCII
 		r -= 0xFEE0
@@ -221,11 +239,14 @@ func fold(r rune) rune {
 	return r
 }
 
-// foldable marks the BMP runes that fold to something else (letters, homoglyphs, t2s), so
-// that fold skips the map lookups for every other rune.
-var foldable = func() []uint64 {
-	b := make([]uint64, 0x10000/64)
-	set := func(r rune) { b[r>>6] |= 1 << (r & 63) }
+// foldable marks the BMP runes that fold to something else (digits, letters, homoglyphs, t2s),
+// so that fold returns every other rune at once.
+var foldable = func() *bmpSet {
+	b := new(bmpSet)
+	set := b.add
+	for i, w := range bmpDigits {
+		b[i] |= w
+	}
 	for r := rune(0xFF01); r <= 0xFF5E; r++ {
 		set(r)
 	}
@@ -261,20 +282,54 @@ func isLetterish(r rune) bool {
 	return false
 }
 
-// skipPlainCJK returns the end of the run of three-byte characters at text[i:] in U+3000–U+FEFF
-// (CJK ideographs and punctuation, kana, Hangul: never digits or Latin-looking letters) that set
-// does not mark. The scanners skip such runs without looking at each character further.
-func skipPlainCJK(text string, i int, set []uint64) int {
-	for i+2 < len(text) {
-		b0, b1, b2 := text[i], text[i+1], text[i+2]
-		if b0 < 0xE3 || b0 == 0xED || b0 > 0xEF || b1&0xC0 != 0x80 || b2&0xC0 != 0x80 {
+// skipPlainCJK returns the end of the run of three-byte characters at text[i:] that stop (built
+// by cjkStops) does not mark: the characters in U+3000–U+FFFF (CJK ideographs and punctuation,
+// kana, Hangul, full-width forms) outside U+D000–U+DFFF that the scanner's set does not mark.
+// The scanners skip such runs without looking at each character further: for them, a
+// character there that set does not mark is neither a word character nor the start of anything
+// (their set marks the full-width digits and the full-width letters that matter), so
+// full-width punctuation (，：！) does not end a run. Most of a Chinese note is such runs, so
+// the loop reads each character as one word and tests it with one table lookup, without
+// decoding it.
+func skipPlainCJK(text string, i int, stop *bmpSet) int {
+	for ; i+3 <= len(text); i += 3 {
+		c := text[i : i+3]
+		// XOR with the byte pattern 1110xxxx 10xxxxxx 10xxxxxx leaves only the payload bits of
+		// a well-formed three-byte sequence: the lead's low nibble and two 6-bit groups.
+		w := (uint32(c[0]) | uint32(c[1])<<8 | uint32(c[2])<<16) ^ 0x8080E0
+		if w&0xC0C0F0 != 0 || stop[(w&0x0F)<<6|w>>8&0x3F]&(1<<(w>>16&63)) != 0 {
 			break
 		}
-		r := rune(b0&0x0F)<<12 | rune(b1&0x3F)<<6 | rune(b2&0x3F)
-		if r >= 0xFF00 || set[r>>6]&(1<<(r&63)) != 0 {
-			break
-		}
-		i += 3
+	}
+	return i
+}
+
+// cjkStops returns set together with every rune below U+3000 and in U+D000–U+DFFF: the table
+// skipPlainCJK tests each three-byte character against, so that one lookup also rejects the
+// characters outside the range it skips.
+func cjkStops(set *bmpSet) *bmpSet {
+	stop := *set
+	for r := rune(0); r < 0x3000; r += 64 {
+		stop[r>>6] = ^uint64(0)
+	}
+	for r := rune(0xD000); r < 0xE000; r += 64 {
+		stop[r>>6] = ^uint64(0)
+	}
+	return &stop
+}
+
+// bmpSet is a set of runes of the Basic Multilingual Plane, one bit each.
+type bmpSet [0x10000 / 64]uint64
+
+func (s *bmpSet) add(r rune) { s[uint16(r)>>6] |= 1 << (r & 63) }
+
+// has reports whether r, which must be below 0x10000, is in s.
+func (s *bmpSet) has(r rune) bool { return s[uint16(r)>>6]&(1<<(r&63)) != 0 }
+
+// asciiRunEnd returns the end of the run of ASCII bytes at text[i:] whose class has a bit of mask.
+func asciiRunEnd(text string, i int, mask uint8) int {
+	for i < len(text) && text[i] < 0x80 && asciiClass[text[i]]&mask != 0 {
+		i++
 	}
 	return i
 }
@@ -341,4 +396,13 @@ var t2s = map[rune]rune{
 	'麼': '么', '葉': '叶', '衛': '卫', '陽': '阳', '雙': '双', '讚': '赞', '贊': '赞', '極': '极',
 	'嗎': '吗', '賣': '卖', '買': '买', '書': '书', '裏': '里', '裡': '里',
 	'蕞': '最', '冣': '最', '㝡': '最',
+}
+
+// asciiGapEnd returns the end of the run of ASCII bytes at text[i:] that are neither letters nor
+// digits.
+func asciiGapEnd(text string, i int) int {
+	for i < len(text) && text[i] < 0x80 && asciiClass[text[i]]&(cLetter|cDigit) == 0 {
+		i++
+	}
+	return i
 }

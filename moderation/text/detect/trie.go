@@ -47,8 +47,10 @@ type trie struct {
 	nodes   []trieNode
 	pats    []pattern
 	rootASC [128]int32
-	rootBMP []uint64 // raw BMP runes whose fold is a root rune
-	wild    []int32  // nodes reached through a wildcard edge
+	rootBMP *bmpSet        // raw BMP runes whose fold is a root rune
+	stop    *bmpSet        // cjkStops(rootBMP), for skipPlainCJK
+	rootKid map[rune]int32 // the root's children for runes outside ASCII: faster than its long list
+	wild    []int32        // nodes reached through a wildcard edge
 	// bigram[a] has bit b set when a pattern starting with ASCII letter a continues with
 	// ASCII letter b; a word whose first two letters are not a bigram cannot match.
 	bigram [26]uint32
@@ -103,7 +105,7 @@ func (t *trie) add(p pattern) bool {
 			last = fr
 		}
 		count++
-		n = t.child(n, fr, true)
+		n = t.child(n, fr)
 	}
 	if count == 0 {
 		return false
@@ -122,20 +124,39 @@ func (t *trie) add(p pattern) bool {
 	return true
 }
 
-func (t *trie) child(n int32, r rune, create bool) int32 {
-	if n == 0 && r >= 0 && r < 0x80 && !create {
-		if k := t.rootASC[r]; k != 0 {
+// next returns the child of node n for rune r, or -1.
+func (t *trie) next(n int32, r rune) int32 {
+	if n == 0 {
+		if uint32(r) < 0x80 {
+			if k := t.rootASC[r]; k != 0 {
+				return k
+			}
+		} else if k, ok := t.rootKid[r]; ok {
 			return k
 		}
 		return -1
 	}
 	nd := &t.nodes[n]
+	if len(nd.runes) <= 8 { // most nodes have one or two children
+		for i, c := range nd.runes {
+			if c == r {
+				return nd.kids[i]
+			}
+		}
+		return -1
+	}
+	if i, found := slices.BinarySearch(nd.runes, r); found {
+		return nd.kids[i]
+	}
+	return -1
+}
+
+// child returns the child of node n for rune r, creating it when it is missing.
+func (t *trie) child(n int32, r rune) int32 {
+	nd := &t.nodes[n]
 	i, found := slices.BinarySearch(nd.runes, r)
 	if found {
 		return nd.kids[i]
-	}
-	if !create {
-		return -1
 	}
 	t.nodes = append(t.nodes, trieNode{})
 	k := int32(len(t.nodes) - 1)
@@ -153,35 +174,40 @@ func (t *trie) child(n int32, r rune, create bool) int32 {
 
 // finish precomputes the set of raw BMP runes that can start a pattern.
 func (t *trie) finish() {
-	t.rootBMP = make([]uint64, 0x10000/64)
+	t.rootBMP = new(bmpSet)
 	root := &t.nodes[0]
-	for _, c := range root.runes {
+	t.rootKid = make(map[rune]int32)
+	for i, c := range root.runes {
+		if c >= 0x80 || c < 0 {
+			t.rootKid[c] = root.kids[i]
+		}
 		if c >= 0x80 && c < 0x10000 {
-			t.rootBMP[c>>6] |= 1 << (c & 63)
+			t.rootBMP.add(c)
 		}
 	}
 	// Runes that fold to a root rune: letters and digits in other styles, traditional forms.
 	for r := rune(0x80); r < 0x10000; r++ {
-		if foldable[r>>6]&(1<<(r&63)) == 0 && DigitValue(r) < 0 {
+		if !foldable.has(r) {
 			continue
 		}
 		if _, ok := slices.BinarySearch(root.runes, fold(r)); ok {
-			t.rootBMP[r>>6] |= 1 << (r & 63)
+			t.rootBMP.add(r)
 		}
 	}
 	for r := rune(0); r < 0x80; r++ {
 		if t.rootASC[fold(r)] != 0 {
-			t.rootBMP[r>>6] |= 1 << (r & 63)
+			t.rootBMP.add(r)
 		}
 	}
+	t.stop = cjkStops(t.rootBMP)
 }
 
 // starts reports whether raw rune r may start a pattern.
 func (t *trie) starts(r rune) bool {
 	if r < 0x10000 {
-		return t.rootBMP[r>>6]&(1<<(r&63)) != 0
+		return t.rootBMP.has(r)
 	}
-	return t.child(0, fold(r), false) > 0
+	return t.next(0, fold(r)) > 0
 }
 
 // tmatch is one pattern ending at end.
@@ -197,20 +223,35 @@ func (t *trie) walk(text string, start int, out []tmatch) []tmatch {
 	pos := start
 	gaps := 0
 	for pos < len(text) {
-		r, sz := decode.Rune(text, pos)
-		fr := fold(r)
-		if k := t.child(n, fr, false); k > 0 {
+		r, sz := rune(text[pos]), 1
+		if r >= 0x80 {
+			var ok bool
+			if r, ok = decode.Rune3(text, pos); ok { // inlined: the common case
+				sz = 3
+			} else {
+				r, sz = decode.Rune(text, pos)
+			}
+		}
+		fr := r // fold(r), with the runes that fold to themselves inlined
+		if r < 0x80 {
+			if r >= 'A' && r <= 'Z' {
+				fr += 'a' - 'A'
+			}
+		} else if r >= 0x10000 || foldable.has(r) {
+			fr = fold(r)
+		}
+		if k := t.next(n, fr); k > 0 {
 			n, pos, gaps = k, pos+sz, 0
 			if tm := t.nodes[n].term; tm != 0 {
 				out = append(out, tmatch{tm - 1, pos})
 			}
 			continue
 		}
-		if n == 0 {
-			break
+		if n == 0 || r >= 0x3400 && r <= 0x9FFF {
+			break // a CJK ideograph is neither a symbol nor noise: the common way out
 		}
 		if isSymbolNoise(r) {
-			if k := t.child(n, wildRune, false); k > 0 {
+			if k := t.next(n, wildRune); k > 0 {
 				n, pos, gaps = k, pos+sz, 0
 				if tm := t.nodes[n].term; tm != 0 {
 					out = append(out, tmatch{tm - 1, pos})
