@@ -113,18 +113,37 @@ func EntryOf(fp Fingerprint, contentID, authorID string, added time.Time) Entry 
 }
 
 // Bank is one named set of images with its index. It is safe for concurrent use.
+//
+// An entry's reference is its position in the order of adds; the index stores reference×2
+// (whole image) and reference×2+1 (centre crop). A bank with a retention window (the seen
+// bank) drops expired entries from the front, so entries[i] is reference base+i.
 type Bank struct {
 	def BankDef
 	idx Index
+	// retention is how long after its Added time an entry stays matchable; zero means
+	// forever. now is the clock it is measured with.
+	retention time.Duration
+	now       func() time.Time
 
 	mu        sync.RWMutex
-	entries   []Entry // by reference / 2; removed entries have an empty ContentID
+	entries   []Entry // entries[i] is reference base+i; removed entries have an empty ContentID
+	base      uint32  // reference of entries[0]: the entries before it expired
 	byContent map[string][]uint32
 	live      int
 }
 
-func newBank(def BankDef) *Bank {
-	return &Bank{def: def, byContent: make(map[string][]uint32)}
+// newBank makes an empty bank; retention > 0 gives it a retention window measured with now.
+func newBank(def BankDef, retention time.Duration, now func() time.Time) *Bank {
+	return &Bank{def: def, retention: max(retention, 0), now: now, byContent: make(map[string][]uint32)}
+}
+
+// cutoff returns the Added time before which entries have expired: the zero time (nothing
+// expires) without a retention window.
+func (b *Bank) cutoff() time.Time {
+	if b.retention == 0 {
+		return time.Time{}
+	}
+	return b.now().Add(-b.retention)
 }
 
 // Def returns the bank's definition (with defaults filled in).
@@ -137,19 +156,26 @@ func (b *Bank) Len() int {
 	return b.live
 }
 
-// add inserts an entry: two hashes in the index (whole image, centre crop).
+// add inserts an entry: two hashes in the index (whole image, centre crop). An entry already
+// out of the retention window is skipped, as a rebuild would skip it. The index is updated
+// under the bank's lock so that expire never runs between the two.
 func (b *Bank) add(e Entry) {
+	if e.Added.Before(b.cutoff()) {
+		return
+	}
 	b.mu.Lock()
-	ref := uint32(len(b.entries))
+	defer b.mu.Unlock()
+	ref := b.base + uint32(len(b.entries))
 	b.entries = append(b.entries, e)
 	b.byContent[e.ContentID] = append(b.byContent[e.ContentID], ref)
 	b.live++
-	b.mu.Unlock()
 	b.idx.addPair(e.PHash, e.Crop, ref)
 }
 
-// addMany inserts many entries with one index merge (a rebuild).
+// addMany inserts many entries with one index merge (a rebuild), skipping expired ones.
 func (b *Bank) addMany(es []Entry) {
+	cutoff := b.cutoff()
+	es = slices.DeleteFunc(es, func(e Entry) bool { return e.Added.Before(cutoff) })
 	if len(es) == 0 {
 		return
 	}
@@ -157,7 +183,7 @@ func (b *Bank) addMany(es []Entry) {
 	refs := make([]uint32, 0, 2*len(es))
 	b.mu.Lock()
 	for _, e := range es {
-		ref := uint32(len(b.entries))
+		ref := b.base + uint32(len(b.entries))
 		b.entries = append(b.entries, e)
 		b.byContent[e.ContentID] = append(b.byContent[e.ContentID], ref)
 		b.live++
@@ -174,7 +200,7 @@ func (b *Bank) remove(contentID string) int {
 	refs := b.byContent[contentID]
 	delete(b.byContent, contentID)
 	for _, r := range refs {
-		b.entries[r] = Entry{}
+		b.entries[r-b.base] = Entry{}
 		b.live--
 	}
 	b.mu.Unlock()
@@ -185,13 +211,56 @@ func (b *Bank) remove(contentID string) int {
 	return len(refs)
 }
 
-// list returns up to limit entries, skipping the first offset live ones.
+// expire evicts the entries that have left the retention window and returns how many live
+// ones it evicted. Entries are added in time order, so the expired ones are a prefix of
+// entries: a FIFO. An entry added a little out of order waits for the ones before it to
+// expire; Match skips it meanwhile.
+func (b *Bank) expire() int {
+	cutoff := b.cutoff()
+	if cutoff.IsZero() {
+		return 0
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n, evicted := 0, 0
+	for ; n < len(b.entries) && b.entries[n].Added.Before(cutoff); n++ {
+		e := b.entries[n]
+		if e.ContentID == "" { // removed earlier: its zero Added time is before any cutoff
+			continue
+		}
+		ref := b.base + uint32(n)
+		b.forget(e.ContentID, ref)
+		b.idx.Remove(2 * ref)
+		b.idx.Remove(2*ref + 1)
+		b.live--
+		evicted++
+	}
+	// Clear the evicted slots so their strings can be collected; the array's dead front is
+	// dropped when append next reallocates it.
+	clear(b.entries[:n])
+	b.entries = b.entries[n:]
+	b.base += uint32(n)
+	return evicted
+}
+
+// forget deletes reference ref from the references of a content id. The caller holds mu.
+func (b *Bank) forget(contentID string, ref uint32) {
+	refs := slices.DeleteFunc(b.byContent[contentID], func(r uint32) bool { return r == ref })
+	if len(refs) == 0 {
+		delete(b.byContent, contentID)
+		return
+	}
+	b.byContent[contentID] = refs
+}
+
+// list returns up to limit unexpired entries, skipping the first offset ones.
 func (b *Bank) list(offset, limit int) []Entry {
+	cutoff := b.cutoff()
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	var out []Entry
 	for _, e := range b.entries {
-		if e.ContentID == "" {
+		if e.ContentID == "" || e.Added.Before(cutoff) {
 			continue
 		}
 		if offset > 0 {
@@ -222,10 +291,12 @@ var inverse = [8]int{0, 1, 4, 3, 2, 5, 6, 7}
 // per entry: the whole image and its dihedral variants against stored images and their centre
 // crops, the centre crop of fp against stored images (fp is a larger view of a stored photo)
 // and the content block of a screenshot. Every pHash match must be confirmed by the dHash.
+// Entries out of the retention window never match, even before expire evicts them.
 func (b *Bank) Match(fp Fingerprint) []Match {
 	if fp.LowQuality {
 		return nil
 	}
+	cutoff := b.cutoff()
 	th := b.def.Thresholds
 	best := map[uint32]Match{}
 	b.mu.RLock()
@@ -236,8 +307,8 @@ func (b *Bank) Match(fp Fingerprint) []Match {
 			if isCrop != wantCrop {
 				return
 			}
-			e := b.entries[ref/2]
-			if e.ContentID == "" {
+			e := b.entries[ref/2-b.base]
+			if e.ContentID == "" || e.Added.Before(cutoff) {
 				return
 			}
 			stored := e.DHash
@@ -290,7 +361,7 @@ func (b *Bank) entriesOf(contentID string) []Entry {
 	defer b.mu.RUnlock()
 	var out []Entry
 	for _, r := range b.byContent[contentID] {
-		out = append(out, b.entries[r])
+		out = append(out, b.entries[r-b.base])
 	}
 	return out
 }

@@ -19,6 +19,16 @@ import (
 // DefaultPrefix is the default Redis key prefix of the banks.
 const DefaultPrefix = "trustd:imagebank:"
 
+// DefaultSeenRetention is how long a moderated image stays in the seen bank by default.
+// Reposts of a popular photo by other accounts come within days of the first post, so a month
+// catches them with margin, while memory stays proportional to a month of uploads (see the
+// package documentation for the sizing).
+const DefaultSeenRetention = 30 * 24 * time.Hour
+
+// expireEvery is how often the tailer evicts expired seen entries from memory. Lookups skip
+// expired entries anyway, so this only bounds how long their memory is held.
+const expireEvery = time.Minute
+
 // BanksConfig configures a set of banks.
 type BanksConfig struct {
 	// Redis is the source of truth. Nil means in-memory banks (trustd check): nothing is
@@ -41,6 +51,13 @@ type BanksConfig struct {
 	Registerer prometheus.Registerer
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
+	// SeenRetention is how long an image stays in the seen bank after its Added time: older
+	// entries are not matched, not rebuilt, evicted from memory within a minute (by the
+	// tailer) and trimmed from the Redis stream (XADD MINID ~ on every append to it). Deny and
+	// allow banks keep everything. Zero means DefaultSeenRetention; negative means forever.
+	// Every process appending to the seen bank should use the same value: the shortest one
+	// trims the shared stream.
+	SeenRetention time.Duration
 }
 
 // Banks is the set of image banks of a process. With Redis, every add and remove is appended
@@ -80,16 +97,19 @@ func NewBanks(cfg BanksConfig) (*Banks, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.SeenRetention == 0 {
+		cfg.SeenRetention = DefaultSeenRetention
+	}
 	b := &Banks{cfg: cfg, log: cfg.Logger, banks: map[string]*Bank{}, lastID: map[string]string{},
 		own: map[string]map[string]struct{}{}}
 	seen, _ := BankDef{Name: SeenBank, Kind: KindSeen}.withDefaults()
-	b.banks[SeenBank] = newBank(seen)
+	b.banks[SeenBank] = b.newBank(seen)
 	for _, d := range cfg.Defs {
 		d, err := d.withDefaults()
 		if err != nil {
 			return nil, err
 		}
-		b.banks[d.Name] = newBank(d)
+		b.banks[d.Name] = b.newBank(d)
 	}
 	if cfg.Registerer != nil {
 		if err := cfg.Registerer.Register(banksCollector{b}); err != nil {
@@ -97,6 +117,25 @@ func NewBanks(cfg BanksConfig) (*Banks, error) {
 		}
 	}
 	return b, nil
+}
+
+// newBank makes an empty bank: the seen bank with the retention window, others without.
+func (b *Banks) newBank(d BankDef) *Bank {
+	var retention time.Duration
+	if d.Kind == KindSeen {
+		retention = b.cfg.SeenRetention // negative: forever, as newBank takes it
+	}
+	return newBank(d, retention, b.cfg.Now)
+}
+
+// seenCutoffID returns the stream id before which seen entries have expired ("<ms>", which
+// Redis reads as <ms>-0), or "" when the seen bank keeps everything. Stream ids are the
+// millisecond times of the appends.
+func (b *Banks) seenCutoffID() string {
+	if b.cfg.SeenRetention < 0 {
+		return ""
+	}
+	return strconv.FormatInt(b.cfg.Now().Add(-b.cfg.SeenRetention).UnixMilli(), 10)
 }
 
 func (b *Banks) defsKey() string           { return b.cfg.Prefix + "defs" }
@@ -228,7 +267,7 @@ func (b *Banks) applyDef(d BankDef) (created *Bank) {
 		}
 		return nil
 	}
-	nb := newBank(d)
+	nb := b.newBank(d)
 	b.banks[d.Name] = nb
 	return nb
 }
@@ -308,14 +347,21 @@ func (b *Banks) List(bank string, offset, limit int) ([]Entry, error) {
 }
 
 // appendLog appends an operation to a bank's stream (with Redis) and remembers its id so the
-// tailer does not apply it a second time.
+// tailer does not apply it a second time. An append to the seen bank also trims the stream
+// to the retention window: MINID ~ drops only whole stream nodes (about 100 entries), so the
+// trim costs no extra round trip and next to nothing in Redis, and at most one node of
+// expired entries outlives the window (rebuilds skip them).
 func (b *Banks) appendLog(ctx context.Context, bank string, values map[string]any) error {
 	if b.cfg.Redis == nil {
 		return nil
 	}
+	args := &redis.XAddArgs{Stream: b.logKey(bank), Values: values}
+	if bank == SeenBank {
+		args.MinID, args.Approx = b.seenCutoffID(), true
+	}
 	b.ownMu.Lock()
 	defer b.ownMu.Unlock()
-	id, err := b.cfg.Redis.XAdd(ctx, &redis.XAddArgs{Stream: b.logKey(bank), Values: values}).Result()
+	id, err := b.cfg.Redis.XAdd(ctx, args).Result()
 	if err != nil {
 		return fmt.Errorf("append to bank %s: %w", bank, err)
 	}
@@ -363,12 +409,19 @@ func decodeEntry(v map[string]any) (op string, e Entry, err error) {
 	return op, e, nil
 }
 
-// rebuild reads a bank's whole stream and builds its index with one merge.
+// rebuild reads a bank's whole stream and builds its index with one merge. The seen bank's
+// stream is read from the retention cutoff: the entries before it have expired, and so have
+// the adds any remove before it applies to.
 func (b *Banks) rebuild(ctx context.Context, bk *Bank) error {
 	key := b.logKey(bk.def.Name)
 	var adds []Entry
 	removedAt := map[string]int{} // content id → number of adds before its last remove
 	start, last := "-", "0-0"
+	if bk.def.Kind == KindSeen {
+		if id := b.seenCutoffID(); id != "" {
+			start = id
+		}
+	}
 	for {
 		msgs, err := b.cfg.Redis.XRangeN(ctx, key, start, "+", 20000).Result()
 		if err != nil {
@@ -414,7 +467,12 @@ func (b *Banks) rebuild(ctx context.Context, bk *Bank) error {
 func (b *Banks) tail(ctx context.Context) {
 	defer close(b.done)
 	backoff := 100 * time.Millisecond
+	var lastExpire time.Time // the first pass expires at once
 	for ctx.Err() == nil {
+		if now := b.cfg.Now(); now.Sub(lastExpire) >= expireEvery {
+			b.expireSeen()
+			lastExpire = now
+		}
 		err := b.tailOnce(ctx)
 		if err == nil || ctx.Err() != nil {
 			backoff = 100 * time.Millisecond
@@ -426,6 +484,17 @@ func (b *Banks) tail(ctx context.Context) {
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+// expireSeen evicts the expired entries of the seen bank from memory.
+func (b *Banks) expireSeen() {
+	bk := b.Bank(SeenBank)
+	if bk == nil {
+		return
+	}
+	if n := bk.expire(); n > 0 {
+		b.log.Debug("bank_expired", slog.String("bank", SeenBank), slog.Int("images", n))
 	}
 }
 

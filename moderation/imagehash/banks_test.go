@@ -92,12 +92,13 @@ func BenchmarkBanksRebuild(b *testing.B) {
 			rdb := srv.Client(b)
 			ctx := context.Background()
 			rng := rand.New(rand.NewPCG(1, 2))
+			added := time.Now().UnixMilli() // within the seen bank's retention window
 			const batch = 5000
 			for i := 0; i < n; i += batch {
 				pipe := rdb.Pipeline()
 				for k := i; k < min(i+batch, n); k++ {
 					e := Entry{ContentID: fmt.Sprintf("note-%d", k), AuthorID: fmt.Sprintf("u-%d", k%5000),
-						Added: time.UnixMilli(1_700_000_000_000 + int64(k)), PHash: rng.Uint64(), DHash: rng.Uint64(),
+						Added: time.UnixMilli(added + int64(k)), PHash: rng.Uint64(), DHash: rng.Uint64(),
 						Crop: rng.Uint64(), CropD: rng.Uint64()}
 					pipe.XAdd(ctx, &redis.XAddArgs{Stream: DefaultPrefix + "log:" + SeenBank, Values: encodeAdd(e)})
 				}

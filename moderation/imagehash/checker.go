@@ -174,7 +174,9 @@ func (c *Checker) Check(ctx context.Context, url string) (Fingerprint, error) {
 func (c *Checker) examine(ctx context.Context, url string, i int) (Fingerprint, imageCheck, error) {
 	var ck imageCheck
 	t := time.Now()
-	b, err := c.fetcher.Fetch(ctx, url)
+	body := getBody()
+	defer putBody(body) // the decoded image does not refer to the bytes
+	b, err := c.fetcher.fetch(ctx, url, body)
 	c.stages.WithLabelValues("fetch").Observe(time.Since(t).Seconds())
 	if err != nil {
 		return Fingerprint{}, ck, err

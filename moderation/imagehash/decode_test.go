@@ -3,6 +3,8 @@ package imagehash
 import (
 	"encoding/json"
 	"errors"
+	"image"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -170,6 +172,82 @@ func TestGoldenHashes(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("fingerprints changed (-golden +now); stored bank hashes would no longer match:\n%s", diff)
 	}
+}
+
+// TestBoxGraySamples checks the reduction of the working image against the mean of its
+// samples (2×2 per block, step k/2; 3×3 for k = 3) at an offset and with a stride wider than
+// the image. Odd k ≥ 5 is left out: its column taps fall on the wrong columns of every other
+// block, and fixing that changes stored hashes.
+func TestBoxGraySamples(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(1, 2))
+	const stride, off, w, h = 131, 3*131 + 5, 120, 97
+	pix := make([]uint8, stride*(h+5))
+	for i := range pix {
+		pix[i] = uint8(r.UintN(256))
+	}
+	for _, k := range []int{2, 3, 4, 5, 6, 7, 8, 9, 16} {
+		g := boxGray(pix, stride, off, w, h, k)
+		step := max(1, k/2)
+		for y := range h / k {
+			for x := range w / k {
+				s, n := 0, 0
+				for yy := 0; yy < k; yy += step {
+					for xx := 0; xx < k; xx += step {
+						s += int(pix[off+(y*k+yy)*stride+x*k+xx])
+						n++
+					}
+				}
+				if want := uint8((s + n/2) / n); g.Pix[y*g.Stride+x] != want {
+					t.Fatalf("k=%d: pixel (%d,%d) = %d, want %d", k, x, y, g.Pix[y*g.Stride+x], want)
+				}
+			}
+		}
+	}
+}
+
+// TestDHashDihedral checks the summed-area shortcut against dhash on transformed pixels, for
+// every dihedral transform.
+func TestDHashDihedral(t *testing.T) {
+	t.Parallel()
+	for _, f := range []string{"cv_lake.jpg", "cv_tree.jpg", "cv_box.jpg", "video-001.lossy.webp"} {
+		d, err := DecodeGuarded(readTestdata(t, f), 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := trim(shrink(d.Image))
+		small := toHashSize(g, g.Bounds())
+		got, err := dhashDihedral(small)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range 8 {
+			want, err := dhash(dihedral(small, k))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got[k] != want {
+				t.Errorf("%s: variant %d: %016x, dhash of the transformed pixels %016x", f, k, got[k], want)
+			}
+		}
+	}
+}
+
+// dihedral returns transform k of a square hash-size image, pixel by pixel: the reference
+// that the shortcuts of phashDihedral and dhashDihedral are checked against.
+func dihedral(src *image.RGBA, k int) *image.RGBA {
+	if k == 0 {
+		return src
+	}
+	n := src.Bounds().Dx()
+	out := image.NewRGBA(image.Rect(0, 0, n, n))
+	for y := range n {
+		for x := range n {
+			ox, oy := mapPoint(k, x, y, n, n)
+			copy(out.Pix[oy*out.Stride+4*ox:oy*out.Stride+4*ox+4], src.Pix[y*src.Stride+4*x:y*src.Stride+4*x+4])
+		}
+	}
+	return out
 }
 
 // TestPHashDihedral checks the DCT-symmetry shortcut against goimagehash on transformed

@@ -80,7 +80,7 @@ func Evaluate(ctx context.Context, manifest string, th Thresholds) (*EvalReport,
 	if err != nil {
 		return nil, err
 	}
-	bank := newBank(def)
+	bank := newBank(def, 0, time.Now)
 	dir := filepath.Dir(manifest)
 	fps := make(map[string]Fingerprint)
 	fpErr := make(map[string]error)

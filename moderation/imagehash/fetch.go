@@ -1,6 +1,7 @@
 package imagehash
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -168,12 +170,17 @@ func (f *Fetcher) checkURL(u *url.URL) error {
 
 // Fetch downloads the image at rawURL and returns its bytes (at most MaxBytes).
 func (f *Fetcher) Fetch(ctx context.Context, rawURL string) ([]byte, error) {
+	return f.fetch(ctx, rawURL, new(bytes.Buffer))
+}
+
+// fetch is Fetch reading the body into buf (empty), whose bytes it returns.
+func (f *Fetcher) fetch(ctx context.Context, rawURL string, buf *bytes.Buffer) ([]byte, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBlockedURL, err)
 	}
 	if u.Scheme == "file" {
-		return f.readFile(u)
+		return f.readFile(u, buf)
 	}
 	if err := f.checkURL(u); err != nil {
 		return nil, err
@@ -201,7 +208,7 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) ([]byte, error) {
 	if resp.ContentLength > f.cfg.MaxBytes {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, resp.ContentLength, f.cfg.MaxBytes)
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, f.cfg.MaxBytes+1))
+	b, err := readBody(buf, resp.Body, resp.ContentLength, f.cfg.MaxBytes)
 	if err != nil {
 		return nil, fmt.Errorf("%w: body: %v", ErrFetch, redactURL(err))
 	}
@@ -211,7 +218,43 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) ([]byte, error) {
 	return b, nil
 }
 
-func (f *Fetcher) readFile(u *url.URL) ([]byte, error) {
+// readBody reads at most limit+1 bytes of r (more than limit is the caller's error) into buf
+// (empty), grown once to the announced length when there is one (size ≥ 0), so that a photo
+// is not copied through the doubling buffers of io.ReadAll. The announced length is only a
+// hint: a longer or shorter body is read as it is.
+func readBody(buf *bytes.Buffer, r io.Reader, size, limit int64) ([]byte, error) {
+	if size < 0 || size > limit {
+		size = 0
+	}
+	// bytes.Buffer reads into at least MinRead free bytes: with them reserved, the read that
+	// returns EOF after the announced bytes does not grow the buffer.
+	buf.Grow(int(size) + bytes.MinRead)
+	_, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	return buf.Bytes(), err
+}
+
+// Pooled body buffers (*bytes.Buffer) of the checker, which needs an image's bytes only until
+// it is decoded: reusing them saves a photo's size of garbage per image. Buffers that grew
+// past maxPooledBody are left to the GC rather than kept for rare huge uploads.
+var bodyPool sync.Pool
+
+const maxPooledBody = 4 << 20
+
+func getBody() *bytes.Buffer {
+	if b, ok := bodyPool.Get().(*bytes.Buffer); ok {
+		return b
+	}
+	return new(bytes.Buffer)
+}
+
+func putBody(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledBody {
+		b.Reset()
+		bodyPool.Put(b)
+	}
+}
+
+func (f *Fetcher) readFile(u *url.URL, buf *bytes.Buffer) ([]byte, error) {
 	if !f.cfg.AllowFileURLs {
 		return nil, fmt.Errorf("%w: file urls are disabled", ErrBlockedURL)
 	}
@@ -223,7 +266,11 @@ func (f *Fetcher) readFile(u *url.URL) ([]byte, error) {
 		return nil, fmt.Errorf("%w: open file: %v", ErrFetch, errors.Unwrap(err))
 	}
 	defer fh.Close()
-	b, err := io.ReadAll(io.LimitReader(fh, f.cfg.MaxBytes+1))
+	size := int64(-1)
+	if st, err := fh.Stat(); err == nil {
+		size = st.Size()
+	}
+	b, err := readBody(buf, fh, size, f.cfg.MaxBytes)
 	if err != nil {
 		return nil, fmt.Errorf("%w: read file: %v", ErrFetch, err)
 	}
