@@ -14,41 +14,77 @@ type glyphBox struct {
 	area int
 }
 
-// keepGlyphs whitens the black components of b (black text on white) that are not glyphs on
-// a line, in place, and reports how many components it kept.
-func keepGlyphs(b *image.Gray) int {
+// run is a horizontal run of black pixels [x0, x1) on row y, part of component comp.
+type run struct {
+	y, x0, x1 int
+	comp      int
+}
+
+// components labels the 4-connected black components of b (relative to b.Rect.Min) by runs:
+// the runs of each row are joined (union-find) to the runs of the row above that they touch.
+// It returns the runs, each with its component's index in boxes, and the components' boxes.
+// Working on runs rather than pixels makes labelling a strip full of texture cheap.
+func components(b *image.Gray) ([]run, []glyphBox) {
 	w, h := b.Rect.Dx(), b.Rect.Dy()
-	label := make([]int32, w*h)
-	var boxes []glyphBox
-	stack := make([]int, 0, 256)
-	for i, v := range b.Pix[:w*h] {
-		if v != 0 || label[i] != 0 {
-			continue
+	var runs []run
+	var parent []int
+	find := func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
 		}
-		id := int32(len(boxes) + 1)
-		gb := glyphBox{r: image.Rect(i%w, i/w, i%w+1, i/w+1)}
-		label[i] = id
-		stack = append(stack[:0], i)
-		for len(stack) > 0 {
-			p := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			x, y := p%w, p/w
-			gb.area++
-			gb.r = gb.r.Union(image.Rect(x, y, x+1, y+1))
-			for _, d := range [4][2]int{{1, 0}, {-1, 0}, {0, 1}, {0, -1}} {
-				nx, ny := x+d[0], y+d[1]
-				if nx < 0 || ny < 0 || nx >= w || ny >= h {
-					continue
-				}
-				q := ny*w + nx
-				if b.Pix[q] == 0 && label[q] == 0 {
-					label[q] = id
-					stack = append(stack, q)
+		return i
+	}
+	prev := 0 // index of the first run of the row above
+	for y := range h {
+		row := b.Pix[y*b.Stride:][:w]
+		first := len(runs)
+		j := prev
+		for x := 0; x < w; {
+			if row[x] != 0 {
+				x++
+				continue
+			}
+			x0 := x
+			for x < w && row[x] == 0 {
+				x++
+			}
+			id := len(runs)
+			runs = append(runs, run{y: y, x0: x0, x1: x})
+			parent = append(parent, id)
+			for j < first && runs[j].x1 <= x0 { // runs above that end before this one
+				j++
+			}
+			for k := j; k < first && runs[k].x0 < x; k++ {
+				if a, c := find(k), find(id); a != c {
+					parent[max(a, c)] = min(a, c)
 				}
 			}
 		}
-		boxes = append(boxes, gb)
+		prev = first
 	}
+	index := make([]int, len(runs)) // component index of each root run, plus one
+	var boxes []glyphBox
+	for i := range runs {
+		r := &runs[i]
+		root := find(i)
+		if index[root] == 0 {
+			boxes = append(boxes, glyphBox{r: image.Rect(r.x0, r.y, r.x1, r.y+1)})
+			index[root] = len(boxes)
+		}
+		r.comp = index[root] - 1
+		g := &boxes[r.comp]
+		g.area += r.x1 - r.x0
+		g.r = g.r.Union(image.Rect(r.x0, r.y, r.x1, r.y+1))
+	}
+	return runs, boxes
+}
+
+// keepGlyphs whitens the black components of b (black text on white) that are not glyphs on
+// a line, in place, and returns the boxes of the line glyphs it kept.
+func keepGlyphs(b *image.Gray) []image.Rectangle {
+	h := b.Rect.Dy()
+	runs, boxes := components(b)
 	glyph := make([]bool, len(boxes))
 	for i, g := range boxes {
 		gw, gh := g.r.Dx(), g.r.Dy()
@@ -56,7 +92,7 @@ func keepGlyphs(b *image.Gray) int {
 		glyph[i] = gh >= 8 && gh <= h*9/10 && gw <= 3*gh && fill > 0.08 && fill < 0.95
 	}
 	keep := make([]bool, len(boxes))
-	kept := 0
+	var kept []image.Rectangle
 	for i, g := range boxes {
 		if !glyph[i] {
 			continue
@@ -84,7 +120,7 @@ func keepGlyphs(b *image.Gray) int {
 		}
 		if n >= minLineGlyphs {
 			keep[i] = true
-			kept++
+			kept = append(kept, g.r)
 		}
 	}
 	// Dots, colons and the loose strokes of ideographs (信 is 亻 and 言) go with a line
@@ -105,10 +141,30 @@ func keepGlyphs(b *image.Gray) int {
 			}
 		}
 	}
-	for i, l := range label {
-		if l != 0 && !keep[l-1] {
-			b.Pix[(i/w)*b.Stride+i%w] = 255
+	for _, r := range runs {
+		if !keep[r.comp] {
+			row := b.Pix[r.y*b.Stride:]
+			for x := r.x0; x < r.x1; x++ {
+				row[x] = 255
+			}
 		}
 	}
 	return kept
+}
+
+// alignedGlyphs returns the largest number of boxes that share one bottom line (within a
+// sixth of a glyph's height) and height (within ×1.5 of it): the glyphs of a line of text,
+// which texture rarely imitates.
+func alignedGlyphs(boxes []image.Rectangle) int {
+	best := 0
+	for _, a := range boxes {
+		h, n := a.Dy(), 0
+		for _, b := range boxes {
+			if d := b.Max.Y - a.Max.Y; 6*d <= h && 6*d >= -h && 2*b.Dy() >= h && 2*b.Dy() <= 3*h {
+				n++
+			}
+		}
+		best = max(best, n)
+	}
+	return best
 }

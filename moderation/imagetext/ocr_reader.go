@@ -85,9 +85,10 @@ const (
 // Outcomes lists every outcome.
 var Outcomes = []string{OutcomeSkippedNoText, OutcomeRecognized, OutcomeError, OutcomeTimeout}
 
-// ReadURLs reads the text of the images at urls, in order: "" for an image without text or
-// one that could not be read (counted by outcome, never an error). The error is non-nil only
-// when ctx ended, so that the caller retries later.
+// ReadURLs reads the text of the images at urls, in order, each turned by its EXIF
+// orientation as it is displayed: "" for an image without text or one that could not be read
+// (counted by outcome, never an error). The error is non-nil only when ctx ended, so that the
+// caller retries later.
 func (r *Reader) ReadURLs(ctx context.Context, urls []string) ([]string, error) {
 	out := make([]string, len(urls))
 	for i, u := range urls {
@@ -120,17 +121,24 @@ func (r *Reader) fetch(ctx context.Context, url string) (image.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	return d.Image, nil
+	return oriented(d.Image, d.Orientation), nil
 }
 
-// Read reads the text of one decoded image: "" when the pre-check finds no text-like
-// region. WeChat ids split at their "_" are joined again (repairIDs). Errors are OCR
-// failures, context errors and ErrOCRTimeout; each is counted.
+// Read reads the text of one decoded image, turned the way it is displayed (ReadURLs applies
+// the EXIF orientation): "" when the pre-check finds no strip worth reading (counted as
+// skipped_no_text). The pre-check and OCR see the same image: img itself, in colour, when it
+// is within OCRPixels (coloured text can stand out from its background in colour only; see
+// ocrPages), else its luma reduced to fit. WeChat ids split at
+// their "_" are joined again (repairIDs). Errors are OCR failures, context errors and
+// ErrOCRTimeout; each is counted.
 func (r *Reader) Read(ctx context.Context, img image.Image) (string, error) {
 	t := time.Now()
-	g := lumaOf(img)
-	g = reduced(g, factorFor(g.Rect.Dx(), g.Rect.Dy(), 0, r.cfg.OCRPixels))
-	pre := CheckText(g)
+	src := img
+	b := img.Bounds()
+	if k := factorFor(b.Dx(), b.Dy(), 0, r.cfg.OCRPixels); k > 1 {
+		src = reduced(lumaOf(img), k)
+	}
+	pre := CheckText(src)
 	r.m.stage(stagePrecheck, t)
 	if !pre.Text() {
 		r.m.outcome(OutcomeSkippedNoText)
@@ -145,7 +153,7 @@ func (r *Reader) Read(ctx context.Context, img image.Image) (string, error) {
 	}
 	var lines []string
 	for _, reg := range regions {
-		s, err := recognize(octx, g.SubImage(reg))
+		s, err := recognize(octx, subImage(src, reg))
 		if err != nil {
 			r.m.stage(stageOCR, t)
 			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {

@@ -1,13 +1,18 @@
 package imagetext
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"image"
+	"image/jpeg"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -127,10 +132,67 @@ func TestReadURLsFetchesThroughTheGuard(t *testing.T) {
 	}
 }
 
-func BenchmarkPrecheck(b *testing.B) {
-	c := ocrCases(b, 1)[0]
-	b.ReportAllocs()
-	for b.Loop() {
-		CheckText(c.Image)
+// TestOrientedFollowsEXIF checks every EXIF orientation on a 3×2 image: where each stored
+// corner is displayed.
+func TestOrientedFollowsEXIF(t *testing.T) {
+	t.Parallel()
+	stored := image.NewRGBA(image.Rect(0, 0, 3, 2))
+	for i := range 6 {
+		stored.Pix[4*i] = uint8(i + 1) // pixel (x, y) has red 1 + x + 3y
 	}
+	red := func(img image.Image, x, y int) uint8 { r, _, _, _ := img.At(x, y).RGBA(); return uint8(r >> 8) }
+	// Displayed top-left, top-right and bottom-left pixels, as stored red values, per the EXIF
+	// definitions (6: the stored top row is the displayed right column, read top down).
+	for o, want := range map[int][3]uint8{
+		1: {1, 3, 4}, 2: {3, 1, 6}, 3: {6, 4, 3}, 4: {4, 6, 1},
+		5: {1, 4, 3}, 6: {4, 1, 6}, 7: {6, 3, 4}, 8: {3, 6, 1},
+	} {
+		img := oriented(stored, o)
+		b := img.Bounds()
+		got := [3]uint8{red(img, 0, 0), red(img, b.Dx()-1, 0), red(img, 0, b.Dy()-1)}
+		if got != want {
+			t.Errorf("orientation %d: corners %v, want %v", o, got, want)
+		}
+		if wide := b.Dx() > b.Dy(); wide != (o < 5) {
+			t.Errorf("orientation %d: bounds %v", o, b)
+		}
+	}
+}
+
+// TestReadURLsTurnsByEXIF serves a text case stored on its side with EXIF orientation 6, as
+// a phone stores a portrait: the OCR must be handed the line the way it is displayed.
+func TestReadURLsTurnsByEXIF(t *testing.T) {
+	t.Parallel()
+	c := ocrCases(t, 1)[0]
+	side := oriented(c.Image, 8) // stored turned a quarter anticlockwise: 6 turns it back
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, side, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	body := withEXIFOrientation(buf.Bytes(), 6)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(body) }))
+	t.Cleanup(srv.Close)
+	var mu sync.Mutex
+	var strips []image.Rectangle
+	ocr := OCRFunc(func(_ context.Context, img image.Image) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		strips = append(strips, img.Bounds())
+		return "", nil
+	})
+	r, _ := newTestReader(t, ocr, time.Minute)
+	if _, err := r.ReadURLs(context.Background(), []string{srv.URL + "/side.jpg"}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(strips, c.Box.In) {
+		t.Fatalf("no strip read holds the line at %v: %v", c.Box, strips)
+	}
+}
+
+// withEXIFOrientation inserts an APP1 EXIF segment holding orientation o after the JPEG's SOI.
+func withEXIFOrientation(j []byte, o uint16) []byte {
+	tiff := []byte{'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, byte(o >> 8), byte(o), 0, 0, 0, 0, 0, 0}
+	payload := append([]byte("Exif\x00\x00"), tiff...)
+	seg := binary.BigEndian.AppendUint16([]byte{0xFF, 0xE1}, uint16(len(payload)+2))
+	return slices.Concat(j[:2], seg, payload, j[2:])
 }

@@ -32,3 +32,15 @@ func repairIDs(s string) string {
 		return p[1] + p[2] + head + "_" + tail
 	})
 }
+
+// contactLike matches what the contact detectors take for a contact in OCR'd text: a WeChat
+// trigger then a valid id, or a mobile number (11 digits starting 13–19, maybe grouped 3-4-4
+// by spaces or hyphens). It only ranks readings of one strip (hasContact): detection is the
+// rules' job.
+var contactLike = regexp.MustCompile(`(?i)(?:微信|薇信|威信|v信|\b(?:vx|wx|wechat|weixin|v))\s*[:：]?\s*[a-z][a-z0-9_-]{5,19}\b|(?:^|\D)1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?:\D|$)`)
+
+// hasContact reports whether s, once repaired (repairIDs), holds something contact-like.
+// Between two readings of one strip from different binarisations, the one that reads a
+// contact is the one to keep: misreadings rarely form one, and a reading that lost a contact
+// is the costlier error.
+func hasContact(s string) bool { return contactLike.MatchString(repairIDs(s)) }

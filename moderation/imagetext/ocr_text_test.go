@@ -20,3 +20,27 @@ func TestRepairIDs(t *testing.T) {
 		}
 	}
 }
+
+func TestHasContact(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		in   string
+		want bool
+	}{
+		{"V: abc 123", true}, // repaired to V: abc_123
+		{"加微信 wx_tea2024 看详情", true},
+		{"WeChat: lucky_cat88", true},
+		{"电话 138 1234 5678", true},
+		{"咨询 186-0011-2233", true},
+		{"手机:13912345678", true},
+		{"Ve alac 123", false},   // a misreading: no trigger
+		{"shop 9988", false},     // the id without its trigger
+		{"41-2233", false},       // part of a number
+		{"123912345678", false},  // 12 digits: not a mobile number
+		{"vivid colours", false}, // v inside a word is no trigger
+	} {
+		if got := hasContact(c.in); got != c.want {
+			t.Errorf("hasContact(%q) = %v, want %v", c.in, got, c.want)
+		}
+	}
+}

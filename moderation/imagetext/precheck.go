@@ -17,6 +17,9 @@ type Precheck struct {
 	// TextCells is the number of cells of the reduced image whose edges are dense and strong
 	// enough to be strokes of text.
 	TextCells int
+	// EdgeLines is the number of line strips the edge stage found, before the strips without
+	// a line of glyphs were dropped: how much of the skipping the glyph test does.
+	EdgeLines int
 }
 
 // Text reports whether the image has at least one text-like region worth reading.
@@ -47,8 +50,41 @@ var (
 // CheckText is a cheap pre-check for text in img: it reduces the image to PrecheckSide,
 // marks cells with dense, strong edges (strokes of characters), keeps horizontal runs of
 // them (lines) and groups touching runs into regions. Photos without text mostly have no
-// region and skip OCR.
+// region and skip OCR. Textured photos (foliage, fur, feathers) have edges everywhere, so
+// each line strip must then also hold a line of glyphs (worthReading, on img itself): the
+// strips of texture that hold none are dropped, and so are the regions left without a line.
 func CheckText(img image.Image) Precheck {
+	p := edgeLines(img)
+	p.EdgeLines = len(p.Lines)
+	var lines, regions []image.Rectangle
+	for _, l := range p.Lines {
+		if worthReading(subImage(img, l)) {
+			lines = append(lines, l)
+		}
+	}
+	for _, r := range p.Regions {
+		if slices.ContainsFunc(lines, r.Overlaps) {
+			regions = append(regions, r)
+		}
+	}
+	p.Lines, p.Regions = lines, regions
+	return p
+}
+
+// subImage returns the rectangle r of img (in img's coordinates), in colour when img can
+// give it (coloured text can stand apart from its background in colour only), else grey.
+func subImage(img image.Image, r image.Rectangle) image.Image {
+	if s, ok := img.(interface {
+		SubImage(image.Rectangle) image.Image
+	}); ok {
+		return s.SubImage(r)
+	}
+	return lumaOf(img).SubImage(r.Sub(img.Bounds().Min))
+}
+
+// edgeLines is the edge stage of CheckText: the strips of img with horizontal runs of cells
+// of dense, strong edges, before any strip is tested for glyphs.
+func edgeLines(img image.Image) Precheck {
 	g := lumaOf(img)
 	k := factorFor(g.Rect.Dx(), g.Rect.Dy(), PrecheckSide, 0)
 	g = reduced(g, k)

@@ -9,8 +9,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/makiuchi-d/gozxing"
 
 	"github.com/trustd/trustd/moderation"
 	"github.com/trustd/trustd/moderation/imagehash"
@@ -170,6 +173,86 @@ func TestQRPayloadCap(t *testing.T) {
 	}
 	if got := codes[0].Payload; got != payload[:99] {
 		t.Errorf("payload %q (%d bytes), want the first 33 runes", got, len(got))
+	}
+}
+
+// TestBoxMatchesMean compares the reduction kernels with the rounded mean of each f×f block,
+// on rectangles at odd offsets of noise with extreme values, of widths that do and do not
+// fill the kernels' eight-byte words.
+func TestBoxMatchesMean(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(11, 12))
+	g := image.NewGray(image.Rect(0, 0, 301, 123))
+	for i := range g.Pix {
+		g.Pix[i] = []uint8{0, 255, uint8(r.UintN(256))}[r.UintN(3)]
+	}
+	for f := 1; f <= 5; f++ {
+		for _, rect := range []image.Rectangle{g.Rect, image.Rect(1, 2, 1+f*37, 2+f*5), image.Rect(7, 3, 7+f*8, 3+f*3), image.Rect(5, 0, 5+f*3, f)} {
+			got := box(g, rect, f)
+			for y := range rect.Dy() / f {
+				for x := range rect.Dx() / f {
+					s := 0
+					for yy := range f {
+						for xx := range f {
+							s += int(g.GrayAt(rect.Min.X+f*x+xx, rect.Min.Y+f*y+yy).Y)
+						}
+					}
+					if want := uint8((s + f*f/2) / (f * f)); got.Pix[y*got.Stride+x] != want {
+						t.Fatalf("f=%d %v: pixel (%d,%d) = %d, want %d", f, rect, x, y, got.Pix[y*got.Stride+x], want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestBlockBinarizerMatchesHybrid compares the reader's binarizer with gozxing's
+// HybridBinarizer, bit for bit, on the whole-image pass and crops of photos with and without
+// codes, on noise, gradients and flat images of sizes that are and are not multiples of the
+// 8-pixel block (the last block then overlaps), and on images too small for blocks.
+func TestBlockBinarizerMatchesHybrid(t *testing.T) {
+	t.Parallel()
+	var imgs []*image.Gray
+	for i, f := range fixtures(t) {
+		if i%7 != 0 {
+			continue // a sample is enough: every image has thousands of blocks
+		}
+		full := lumaOf(f.img)
+		imgs = append(imgs, scaled(full, full.Rect, 3), scaled(full, image.Rect(101, 203, 101+2*333, 203+2*251), 2))
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, sz := range [][2]int{{40, 40}, {41, 57}, {333, 97}, {97, 45}, {100, 333}, {64, 1000}, {39, 200}, {200, 39}, {8, 8}, {360, 480}} {
+		noise, grad, flat := image.NewGray(image.Rect(0, 0, sz[0], sz[1])), image.NewGray(image.Rect(0, 0, sz[0], sz[1])), image.NewGray(image.Rect(0, 0, sz[0], sz[1]))
+		for i := range noise.Pix {
+			x, y := i%sz[0], i/sz[0]
+			noise.Pix[i] = uint8(r.UintN(256))
+			grad.Pix[i] = uint8((3*x + 2*y + int(r.UintN(20))) % 256)
+			flat.Pix[i] = 200 + uint8(r.UintN(8))
+		}
+		imgs = append(imgs, noise, grad, flat)
+	}
+	for _, g := range imgs {
+		w, h := g.Rect.Dx(), g.Rect.Dy()
+		src, err := gozxing.NewPlanarYUVLuminanceSource(g.Pix, g.Stride, h, 0, 0, w, h, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, errWant := gozxing.NewHybridBinarizer(src).GetBlackMatrix()
+		got, errGot := newBlockBinarizer(src, g.Pix, w, h).GetBlackMatrix()
+		if (errWant != nil) != (errGot != nil) {
+			t.Fatalf("%dx%d: error %v, HybridBinarizer %v", w, h, errGot, errWant)
+		}
+		if errWant != nil {
+			continue
+		}
+		if got.GetWidth() != w || got.GetHeight() != h {
+			t.Fatalf("%dx%d: got a %dx%d matrix", w, h, got.GetWidth(), got.GetHeight())
+		}
+		for y := range h {
+			if a, b := got.GetRow(y, nil).GetBitArray(), want.GetRow(y, nil).GetBitArray(); !slices.Equal(a, b) {
+				t.Fatalf("%dx%d: row %d differs from HybridBinarizer:\n got %08x\nwant %08x", w, h, y, a, b)
+			}
+		}
 	}
 }
 

@@ -75,10 +75,10 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// Recognize reads the text of img: converted to grey, upscaled ×2 when lower than
-// MinOCRHeight, thresholded at its Otsu level and read in both polarities (dark text on light
-// and light text on dark); the reading with the higher score (ocrScore: confidence times
-// letters, digits and ideographs) wins.
+// Recognize reads the text of img: its most text-like binarisations (ocrPages: multi-level
+// Otsu on the luma in both polarities, Otsu on the chroma) are read, most text-like first,
+// and the first reading that holds a contact (hasContact) wins, else the one with the
+// highest score (ocrScore: confidence times letters, digits and ideographs).
 func (t *Tesseract) Recognize(ctx context.Context, img image.Image) (string, error) {
 	return t.recognize(ctx, img, gosseract.PSM_SPARSE_TEXT)
 }
@@ -97,18 +97,9 @@ func (t *Tesseract) recognize(ctx context.Context, img image.Image, psm gosserac
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}
-	g := lumaOf(img)
-	if g.Rect.Dy() < MinOCRHeight {
-		g = upscaled2(g)
-	}
-	th := otsu(g)
-	pad := max(8, g.Rect.Dy()/8)
 	var pages [][]byte
-	for _, light := range []bool{false, true} {
-		b := binarised(g, th, light, pad)
-		if keepGlyphs(b) >= minLineGlyphs+1 {
-			pages = append(pages, encodePGM(b))
-		}
+	for _, p := range ocrPages(img) {
+		pages = append(pages, encodePGM(p))
 	}
 	type result struct {
 		text string
@@ -117,7 +108,7 @@ func (t *Tesseract) recognize(ctx context.Context, img image.Image, psm gosserac
 	done := make(chan result, 1)
 	go func() {
 		defer func() { t.pool <- c }()
-		best, bestScore := "", -1.0
+		best, bestScore, bestContact := "", -1.0, false
 		if err := c.SetPageSegMode(psm); err != nil {
 			done <- result{err: err}
 			return
@@ -135,8 +126,13 @@ func (t *Tesseract) recognize(ctx context.Context, img image.Image, psm gosserac
 				done <- result{err: err}
 				return
 			}
-			if text, score := ocrScore(lines); score > bestScore {
-				best, bestScore = text, score
+			text, score := ocrScore(lines)
+			contact := hasContact(text)
+			if contact && !bestContact || contact == bestContact && score > bestScore {
+				best, bestScore, bestContact = text, score, contact
+			}
+			if contact {
+				break // the pages are ranked: a contact read is the reading to keep
 			}
 		}
 		done <- result{text: best}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/trustd/trustd/moderation"
 	"github.com/trustd/trustd/moderation/imagetext/internal/ocrfixture"
+	"github.com/trustd/trustd/moderation/text/texttest"
 	"github.com/trustd/trustd/rules"
 )
 
@@ -50,10 +51,11 @@ func ocrCleanLine(t *testing.T, c ocrfixture.Case) image.Image {
 
 // TestTesseractDetectsContacts is the OCR acceptance measure of issue #9: the share of
 // generated photos whose rendered contact (WeChat id or mobile number, 24–48 px) the rules
-// detect in the OCR'd text.
+// detect in the OCR'd text. Two rounds of cases (ocrfixture.Round): every photo in every
+// style, each at two sizes and positions.
 func TestTesseractDetectsContacts(t *testing.T) {
 	t.Parallel()
-	const n = 24
+	const n = 2 * ocrfixture.Round
 	cases := ocrCases(t, n)
 	set, err := rules.CompileDefault()
 	if err != nil {
@@ -87,15 +89,15 @@ func TestTesseractDetectsContacts(t *testing.T) {
 		byStyle[c.Style] = s
 	}
 	t.Logf("contacts detected: %d/%d (by style %v)", total, n, byStyle)
-	// Issue #9 asks for ≥ 90 %; this build reaches 19/24 (README, "Text inside images: OCR").
-	// The floor (two thirds) guards against regressions until plain text over texture is read.
-	if total*3 < 2*n {
-		t.Fatalf("contacts detected: %d/%d, below the floor of two thirds", total, n)
+	// Issue #9 asks for ≥ 90 % (README, "Text inside images: OCR").
+	if total*10 < 9*n {
+		t.Fatalf("contacts detected: %d/%d, below 90%%", total, n)
 	}
 }
 
 // BenchmarkTesseractRead is the cost of reading one generated photo: pre-check, then OCR of
-// its candidate regions with one engine.
+// its candidate regions with one engine. cpu-ns/op is the process's CPU time per photo
+// (Tesseract's included), steadier than wall time on a busy machine.
 func BenchmarkTesseractRead(b *testing.B) {
 	cases := ocrCases(b, 8)
 	ts, err := NewTesseract(TesseractConfig{})
@@ -108,10 +110,12 @@ func BenchmarkTesseractRead(b *testing.B) {
 		b.Fatal(err)
 	}
 	i := 0
+	c0 := texttest.CPUTime()
 	for b.Loop() {
 		if _, err := r.Read(context.Background(), cases[i%len(cases)].Image); err != nil {
 			b.Fatal(err)
 		}
 		i++
 	}
+	texttest.ReportCPU(b, c0, 0)
 }

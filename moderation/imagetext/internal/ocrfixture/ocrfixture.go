@@ -52,6 +52,10 @@ var Contacts = []Contact{
 // Sizes are the font sizes in pixels, cycled through the cases.
 var Sizes = []float64{24, 32, 40, 48}
 
+// Round is the number of cases after which photo, size and style would repeat together
+// (the least common multiple of len(Photos), len(Sizes) and len(Styles)).
+const Round = 24
+
 // Width is the width photos are scaled to, that of a typical phone upload.
 const Width = 1080
 
@@ -132,10 +136,12 @@ func (g *Generator) PhotoJPEG(name string) ([]byte, error) {
 }
 
 // Case returns case i (any i ≥ 0; the cases cycle through photos, contacts, sizes,
-// positions and colours so that consecutive cases differ in all of them).
+// positions and colours so that consecutive cases differ in all of them). Photos, sizes and
+// styles repeat together every Round cases, so each round draws its photos one further on:
+// round r gives photo p the size and style that photo p+r had in round 0.
 func (g *Generator) Case(i int) (Case, error) {
 	c := Case{
-		Photo:   Photos[i%len(Photos)],
+		Photo:   Photos[(i+i/Round)%len(Photos)],
 		Contact: Contacts[(i+i/len(Photos))%len(Contacts)],
 		Size:    Sizes[i%len(Sizes)],
 	}
