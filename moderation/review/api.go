@@ -76,7 +76,7 @@ func NewAPI(cfg APIConfig) (*API, error) {
 // Register adds the review routes to mux:
 //
 //	GET  /v1/review/queues                      queue counts and oldest ages   moderator
-//	POST /v1/review/queues/{queue}/claim        claim the next item            moderator
+//	POST /v1/review/queues/{queue}/claim        claim the next item            moderator (escalated: admin)
 //	GET  /v1/review/items/{key}                 one item with its evidence     moderator
 //	POST /v1/review/items/{key}/heartbeat       extend a lease                 moderator
 //	POST /v1/review/items/{key}/release         give a claimed item back       moderator
@@ -214,7 +214,12 @@ type ClaimResponse struct {
 
 func (a *API) claim(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
-	l, err := a.store.Claim(r.Context(), r.PathValue("queue"), p.Name)
+	q := r.PathValue("queue")
+	if q == QueueEscalated && p.Role != RoleAdmin {
+		writeError(w, http.StatusForbidden, "forbidden", "the escalated queue is for admins", nil)
+		return
+	}
+	l, err := a.store.Claim(r.Context(), q, p.Name)
 	if err != nil {
 		a.fail(w, r, err)
 		return

@@ -117,6 +117,8 @@ func TestAPIAuthz(t *testing.T) {
 		{"bad JSON", "POST", "/v1/appeals", tokSvc, `{"scene":`, nil, 400, "bad_request"},
 		{"unknown queue", "POST", "/v1/review/queues/nope/claim", tokMod, "", nil, 400, "invalid"},
 		{"empty queue", "POST", "/v1/review/queues/contact/claim", tokMod, "", nil, 404, "queue_empty"},
+		{"moderator claims escalated", "POST", "/v1/review/queues/escalated/claim", tokMod, "", nil, 403, "forbidden"},
+		{"admin claims escalated", "POST", "/v1/review/queues/escalated/claim", tokAdmin, "", nil, 404, "queue_empty"},
 		{"sso from trusted proxy", "GET", "/v1/review/queues", "", "", map[string]string{"X-Forwarded-User": "sso-bob"}, 200, ""},
 		{"sso admin bulk needs a session (CSRF)", "POST", "/v1/review/bulk", "", `{}`, map[string]string{"X-Forwarded-User": "sso-bob", "X-Forwarded-Role": "admin"}, 403, "csrf"},
 		{"sso service role ignored", "GET", "/v1/review/audit.ndjson", "", "", map[string]string{"X-Forwarded-User": "sso-bob", "X-Forwarded-Role": "service"}, 403, "forbidden"},

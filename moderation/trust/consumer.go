@@ -21,7 +21,8 @@ type ConsumerConfig struct {
 	Consumer string
 	// Batch is the most entries read per round. Zero means 100.
 	Batch int64
-	// Block is how long Run waits for new entries per round. Zero means 5 s.
+	// Block is how long Run waits for new entries per round, and so how long stopping Run can
+	// take (a blocked read is not interrupted by ctx). Zero means 1 s.
 	Block time.Duration
 	// ClaimIdle is how long an entry read by a consumer that went away stays pending before
 	// another consumer takes it over. Zero means 1 minute.
@@ -38,7 +39,7 @@ func (c *ConsumerConfig) defaults() {
 		c.Batch = 100
 	}
 	if c.Block <= 0 {
-		c.Block = 5 * time.Second
+		c.Block = time.Second
 	}
 	if c.ClaimIdle <= 0 {
 		c.ClaimIdle = time.Minute

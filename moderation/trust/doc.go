@@ -13,7 +13,7 @@
 // StrikesConfig.Block (off by default), and review from 1 strike for new accounts: the item's
 // meta may carry "author_created_at" (RFC 3339, MetaAuthorCreatedAt); younger than 7 days is
 // new. The item's own earlier strike is not counted against it. The verdict's reasons show
-// the signal: "signal : author u-42: 3 blocks in 24h → review".
+// the signal: "signal : author u-42: 3 strikes in 24h → review".
 //
 // Moderators' removals count too: ModeratorStrikes reads the verdict stream in a consumer group
 // (one process of the deployment handles each event, whichever API process the moderator used)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -146,8 +145,13 @@ func (f *Floods) plan(ev *moderation.Evidence) step {
 
 // floodStep records an item's posting in its band buckets and reads, in the same round trip,
 // the newest postings of each bucket, as many as the highest threshold asks for: in a flood
-// that settles the item. Only when the authors found stay below it while a bucket had more
-// does a second round trip read the rest of those buckets (up to MaxPerBucket).
+// that settles the item. Only when the authors found stay below it, and a bucket that had
+// more postings showed this text among its newest (another author's agreeing posting), does a
+// second round trip read the rest of that bucket (up to MaxPerBucket). A bucket whose newest
+// postings are all other texts is crowded by a common band value (a frequent phrase); reading
+// all of it for every item cost more than the rest of the item's checks together (profiled
+// with `trustd bench`), and a flood hidden behind its newest postings is still found through
+// the item's other buckets, as a crowded bucket forgets beyond MaxPerBucket anyway.
 type floodStep struct {
 	f      *Floods
 	short  uint64
@@ -204,15 +208,15 @@ func (s *floodStep) count(ctx context.Context) (n int, atLeast bool, err error) 
 	authors[s.author] = true
 	var more []string // buckets with postings not read
 	for i, r := range s.reads {
-		if len(authors) < int(f.enough) { // the decision is settled: the rest need no parsing
-			f.count(authors, s.short, r.Val())
+		if len(authors) >= int(f.enough) { // the decision is settled: the rest need no parsing
+			break
 		}
-		if int64(len(r.Val())) == f.enough && f.enough < f.cfg.MaxPerBucket {
+		if f.count(authors, s.author, s.short, r.Val()) > 0 && int64(len(r.Val())) == f.enough && f.enough < f.cfg.MaxPerBucket {
 			more = append(more, s.rs[i].key)
 		}
 	}
 	if len(authors) >= int(f.enough) || len(more) == 0 {
-		return len(authors), len(more) > 0, nil
+		return len(authors), len(authors) >= int(f.enough), nil
 	}
 	// The postings read were the newest: the rest starts at the same offset, give or take the
 	// postings added since, which are read twice (and counted once) rather than missed.
@@ -225,7 +229,7 @@ func (s *floodStep) count(ctx context.Context) (n int, atLeast bool, err error) 
 		return 0, false, err
 	}
 	for _, r := range rest {
-		f.count(authors, s.short, r.Val())
+		f.count(authors, s.author, s.short, r.Val())
 	}
 	return len(authors), false, nil
 }
@@ -235,17 +239,41 @@ func (f *Floods) bucket(i int, fp Fingerprint) string {
 	return f.cfg.Prefix + "flood:" + strconv.Itoa(i) + ":" + fmt.Sprintf("%016x", fp[i])
 }
 
-// count adds to authors the authors of the postings ("{short fingerprint}|{author}") that
-// agree with short on at least MinAgree bands.
-func (f *Floods) count(authors map[string]bool, short uint64, postings []string) {
+// count adds to authors the authors of the postings ("{short fingerprint as 16 hex
+// digits}|{author}") that agree with short on at least MinAgree bands, and returns how many
+// of those postings are by an author other than self.
+func (f *Floods) count(authors map[string]bool, self string, short uint64, postings []string) (others int) {
 	for _, m := range postings {
-		hexFP, a, ok := strings.Cut(m, "|")
-		if !ok {
+		other, ok := parseHex16(m)
+		if !ok || len(m) < 17 || m[16] != '|' || Agree(short, other) < f.cfg.MinAgree {
 			continue
 		}
-		other, err := strconv.ParseUint(hexFP, 16, 64)
-		if err == nil && Agree(short, other) >= f.cfg.MinAgree {
+		if a := m[17:]; a != self {
 			authors[a] = true
+			others++
 		}
 	}
+	return others
+}
+
+// parseHex16 reads the 16 lower-case hex digits at the start of s (a posting's fingerprint):
+// strconv.ParseUint was the flood check's largest cost when a bucket is read in full.
+func parseHex16(s string) (uint64, bool) {
+	if len(s) < 16 {
+		return 0, false
+	}
+	var v uint64
+	for i := range 16 {
+		c := s[i]
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		default:
+			return 0, false
+		}
+		v = v<<4 | uint64(c)
+	}
+	return v, true
 }

@@ -2,6 +2,7 @@ package trust_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -139,4 +140,65 @@ func containsLabel(ls []moderation.Label, l moderation.Label) bool {
 		}
 	}
 	return false
+}
+
+// A bucket crowded by other texts that share one of its band values (a common phrase) must
+// neither count them nor hide a flood: the flood is found through the item's other buckets.
+func TestFloodCrowdedBucket(t *testing.T) {
+	t.Parallel()
+	c := newClock()
+	f, _ := newFloods(t, c, trust.FloodConfig{Review: 3, Block: 5})
+	h := newHarness(t, nil, c, []moderation.Signaler{f})
+	r := rand.New(rand.NewPCG(1, 2))
+	letters := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			for b[i] = byte('a' + r.IntN(26)); i > 0 && b[i] == b[i-1]; b[i] = byte('a' + r.IntN(26)) {
+			}
+		}
+		return string(b)
+	}
+	flood := letters(24) + " " + letters(24)
+	fp := trust.FingerprintOf(trust.Canonical(flood))
+	// Texts sharing the flood's first half: find those that fall into its band-0 bucket
+	// without agreeing with it, or with each other, on enough bands to be the same text.
+	var crowd []string
+	shorts := []uint64{fp.Short()}
+	differs := func(s uint64) bool {
+		for _, o := range shorts {
+			if trust.Agree(o, s) >= 3 {
+				return false
+			}
+		}
+		return true
+	}
+	for tries := 0; len(crowd) < 20 && tries < 200000; tries++ {
+		other := flood[:25] + letters(24)
+		ofp := trust.FingerprintOf(trust.Canonical(other))
+		if ofp[0] == fp[0] && differs(ofp.Short()) { // unlike the flood and each other
+			crowd = append(crowd, other)
+			shorts = append(shorts, ofp.Short())
+		}
+	}
+	if len(crowd) < 20 {
+		t.Fatalf("found %d crowding texts", len(crowd))
+	}
+	run := func(id, author, body string) *moderation.Verdict {
+		c.Advance(time.Second)
+		return h.run(comment(id, author, body))
+	}
+	for i := range 2 {
+		if v := run(fmt.Sprintf("f-%d", i), fmt.Sprintf("fa-%d", i), flood); containsLabel(v.Labels, moderation.LabelFlood) {
+			t.Fatalf("flood posting %d: flood already", i)
+		}
+	}
+	for i, body := range crowd {
+		if v := run(fmt.Sprintf("c-%d", i), fmt.Sprintf("ca-%d", i), body); containsLabel(v.Labels, moderation.LabelFlood) {
+			t.Fatalf("crowding text %d counted as the same text: %q", i, v.Reasons)
+		}
+	}
+	v := run("f-2", "fa-2", flood)
+	if !containsLabel(v.Labels, moderation.LabelFlood) || !containsReason(v.Reasons, "3 authors posted this text") {
+		t.Fatalf("third author of the flood behind a crowded bucket: labels %v, reasons %q", v.Labels, v.Reasons)
+	}
 }

@@ -204,7 +204,7 @@ func (s *Strikes) plan(ev *moderation.Evidence) step {
 
 // Signals raises an author signal (no label) when the item's author has enough strikes:
 // at least review from Review strikes (NewAccountReview for a new account), block from Block.
-// The reason names the author and the count: "author u-42: 3 blocks in 24h".
+// The reason names the author and the count: "author u-42: 3 strikes in 24h".
 func (s *Strikes) Signals(ctx context.Context, ev *moderation.Evidence) ([]moderation.Signal, error) {
 	return alone(ctx, s, ev)
 }
@@ -226,12 +226,9 @@ func (s *Strikes) judge(it *moderation.Item, n int) []moderation.Signal {
 		return nil
 	}
 	s.signals.WithLabelValues(string(d)).Inc()
-	noun := "strikes"
-	if len(s.cfg.Count) == 1 && s.cfg.Count[0] == moderation.Block {
-		noun = "blocks"
-	}
+	// "strikes", not the decision that counted: a moderator's limit or removal is one too.
 	return []moderation.Signal{{Decision: d,
-		Reason: fmt.Sprintf("author %s: %d %s in %s%s", it.AuthorID, n, noun, human(s.cfg.Window), why)}}
+		Reason: fmt.Sprintf("author %s: %d strikes in %s%s", it.AuthorID, n, human(s.cfg.Window), why)}}
 }
 
 // isNew reports whether the item's meta says the account is younger than NewAccountAge.

@@ -55,7 +55,7 @@ func TestStrikesRepeatOffender(t *testing.T) {
 	if v.Decision != moderation.Review {
 		t.Fatalf("benign comment of a repeat offender: %s, want review (reasons %q)", v.Decision, v.Reasons)
 	}
-	if !containsReason(v.Reasons, "author u-42: 3 blocks in 24h") {
+	if !containsReason(v.Reasons, "author u-42: 3 strikes in 24h") {
 		t.Errorf("reasons %q do not name the author signal", v.Reasons)
 	}
 	if v := h.run(comment("c-2", "u-7", benign)); v.Decision != moderation.Pass {
