@@ -37,7 +37,7 @@ func runAPI(ctx context.Context, e *env, args []string) error {
 	defer rdb.Close()
 	reg := newRegistry("api")
 	st, err := buildStack(ctx, stackOptions{rulesDir: p.rulesDir, rdb: rdb, reg: reg, log: log, webhooks: wf, shards: p.shards,
-		review: reviewOptions{reviewFlags: rf}, serveAPI: true, trust: &p.trust})
+		review: reviewOptions{reviewFlags: rf}, serveAPI: true, trust: &p.trust, seenRetention: p.seenRetention})
 	if err != nil {
 		return err
 	}

@@ -256,7 +256,18 @@ func openImages(ctx context.Context, o stackOptions) (*imagehash.Checker, *image
 	if o.rdb != nil && o.banksDir != "" {
 		return nil, nil, nil, fmt.Errorf("%w: --banks DIR is for in-memory runs; with Redis use trustd bank import", errUsage)
 	}
-	banks, err := imagehash.NewBanks(imagehash.BanksConfig{Redis: o.rdb, Logger: o.log, Registerer: o.reg})
+	var retention time.Duration // zero: the default
+	if o.seenRetention != "" {
+		d, err := time.ParseDuration(o.seenRetention)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("%w: --seen-retention (env TRUSTD_SEEN_RETENTION) %q: want a duration such as 720h, negative for forever", errUsage, o.seenRetention)
+		}
+		if d == 0 { // zero is the library's "default": say forever or a window explicitly
+			return nil, nil, nil, fmt.Errorf("%w: --seen-retention 0: want a positive duration, or negative for forever", errUsage)
+		}
+		retention = d
+	}
+	banks, err := imagehash.NewBanks(imagehash.BanksConfig{Redis: o.rdb, Logger: o.log, Registerer: o.reg, SeenRetention: retention})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("image banks: %w", err)
 	}

@@ -14,6 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/trustd/trustd/moderation/imagehash"
 )
 
 // Process configuration defaults (DESIGN §6).
@@ -27,14 +29,15 @@ const (
 // defaults to its environment variable, then to the DESIGN §6 default: flag first, then
 // environment.
 type procFlags struct {
-	redisURL  string
-	apiAddr   string
-	adminAddr string
-	rulesDir  string
-	logLevel  string
-	logJSON   bool
-	shards    int        // queue shards (queue.ShardName); clients and workers must agree
-	trust     trustFlags // registered by register: the process commands moderate
+	redisURL      string
+	apiAddr       string
+	adminAddr     string
+	rulesDir      string
+	logLevel      string
+	logJSON       bool
+	shards        int        // queue shards (queue.ShardName); clients and workers must agree
+	seenRetention string     // --seen-retention as given; openImages parses it
+	trust         trustFlags // registered by register: the process commands moderate
 }
 
 func envOr(e *env, key, def string) string {
@@ -55,7 +58,16 @@ func (p *procFlags) register(fs *flag.FlagSet, e *env, api bool) {
 	fs.StringVar(&p.logLevel, "log-level", envOr(e, "TRUSTD_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env TRUSTD_LOG_LEVEL)")
 	fs.BoolVar(&p.logJSON, "log-json", e.Getenv("TRUSTD_LOG_JSON") != "", "log JSON lines instead of text (env TRUSTD_LOG_JSON)")
 	p.registerShards(fs, e)
+	p.registerSeenRetention(fs, e)
 	p.trust.register(fs, e)
+}
+
+// registerSeenRetention adds --seen-retention, for the processes that build the image banks
+// from Redis (worker, api, demo). It is kept as text so that a bad value, from the flag or the
+// environment alike, is reported as a usage error when the banks are opened.
+func (p *procFlags) registerSeenRetention(fs *flag.FlagSet, e *env) {
+	fs.StringVar(&p.seenRetention, "seen-retention", envOr(e, "TRUSTD_SEEN_RETENTION", imagehash.DefaultSeenRetention.String()),
+		"how long a moderated image stays in the seen bank (matched as a duplicate, kept in Redis and in memory); negative, e.g. -1h: forever (env TRUSTD_SEEN_RETENTION)")
 }
 
 // registerShards adds --queue-shards: every process that submits or works must use the same.

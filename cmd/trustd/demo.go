@@ -35,6 +35,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&p.adminAddr, "admin-addr", envOr(e, "TRUSTD_ADMIN_ADDR", defaultAdminAddr), "admin listen address (a free port is used if it is taken)")
 	p.registerRules(fs, e)
 	p.trust.register(fs, e)
+	p.registerSeenRetention(fs, e)
 	exit := fs.Bool("exit", false, "exit once every sample verdict is printed (for scripts and tests)")
 	jsonOut := fs.Bool("json", false, "print whole verdicts as JSON lines instead of a summary line each")
 	var of ocrFlags
@@ -70,6 +71,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	defer stopImages()
 	reg := newRegistry("demo")
 	st, err := buildStack(ctx, stackOptions{rulesDir: p.rulesDir, rdb: rdb, reg: reg, log: log, serveAPI: true, trust: &p.trust,
+		seenRetention: p.seenRetention,
 		// The demo's own image server is on loopback, which the fetcher refuses by default.
 		imageAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
 		review:     reviewOptions{reviewFlags: reviewFlags{insecureCookies: true}, imageSources: "'self' http: https: data:"}})

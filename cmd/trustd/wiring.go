@@ -61,6 +61,7 @@ type stackOptions struct {
 	serveAPI      bool        // the process serves the API (review routes, review loop)
 	trust         *trustFlags // nil: the defaults and the environment
 	shards        int         // queue shards (--queue-shards)
+	seenRetention string      // --seen-retention ("": imagehash.DefaultSeenRetention)
 }
 
 // reviewOptions are the review settings of stackOptions.

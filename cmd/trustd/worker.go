@@ -37,7 +37,7 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	defer rdb.Close()
 	reg := newRegistry("worker")
 	st, err := buildStack(ctx, stackOptions{rulesDir: p.rulesDir, rdb: rdb, reg: reg, log: log, webhooks: wf, shards: p.shards,
-		review: reviewOptions{reviewFlags: rf}, trust: &p.trust})
+		review: reviewOptions{reviewFlags: rf}, trust: &p.trust, seenRetention: p.seenRetention})
 	if err != nil {
 		return err
 	}
