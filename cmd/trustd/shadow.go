@@ -103,18 +103,23 @@ func registerShadowAPI(mux *http.ServeMux, s *stack, bundles *rules.Bundles, sha
 		}
 		queue.WriteJSON(w, http.StatusOK, out)
 	})
+	// changed answers a request that changed a slot: the error, or the log event and the
+	// slot's new bundle.
+	changed := func(w http.ResponseWriter, status int, event string, info *rules.BundleInfo, err error) {
+		if err != nil {
+			fail(w, err)
+			return
+		}
+		log.Info(event, slog.String("digest", info.Digest), slog.String("by", info.By))
+		queue.WriteJSON(w, status, info)
+	}
 	handle("PUT /v1/rules/shadow", func(w http.ResponseWriter, r *http.Request) {
 		var req shadowSetRequest
 		if !decodeBody(w, r, &req, 2*rules.MaxBundleBytes, log) {
 			return
 		}
 		info, err := bundles.SetShadow(r.Context(), &rules.Bundle{Files: req.Files}, caller(s, r), req.Note)
-		if err != nil {
-			fail(w, err)
-			return
-		}
-		log.Info("shadow_rules_set", slog.String("digest", info.Digest), slog.String("by", info.By))
-		queue.WriteJSON(w, http.StatusCreated, info)
+		changed(w, http.StatusCreated, "shadow_rules_set", info, err)
 	})
 	handle("POST /v1/rules/shadow/promote", func(w http.ResponseWriter, r *http.Request) {
 		var req shadowPromoteRequest
@@ -122,30 +127,15 @@ func registerShadowAPI(mux *http.ServeMux, s *stack, bundles *rules.Bundles, sha
 			return
 		}
 		info, err := bundles.Promote(r.Context(), caller(s, r), req.Digest)
-		if err != nil {
-			fail(w, err)
-			return
-		}
-		log.Info("shadow_rules_promoted", slog.String("digest", info.Digest), slog.String("by", info.By))
-		queue.WriteJSON(w, http.StatusOK, info)
+		changed(w, http.StatusOK, "shadow_rules_promoted", info, err)
 	})
 	handle("DELETE /v1/rules/shadow", func(w http.ResponseWriter, r *http.Request) {
 		info, err := bundles.Demote(r.Context(), caller(s, r))
-		if err != nil {
-			fail(w, err)
-			return
-		}
-		log.Info("shadow_rules_demoted", slog.String("digest", info.Digest), slog.String("by", info.By))
-		queue.WriteJSON(w, http.StatusOK, info)
+		changed(w, http.StatusOK, "shadow_rules_demoted", info, err)
 	})
 	handle("POST /v1/rules/shadow/reset", func(w http.ResponseWriter, r *http.Request) {
 		info, err := bundles.Reset(r.Context(), caller(s, r))
-		if err != nil {
-			fail(w, err)
-			return
-		}
-		log.Info("live_rules_reset", slog.String("digest", info.Digest), slog.String("by", info.By))
-		queue.WriteJSON(w, http.StatusOK, info)
+		changed(w, http.StatusOK, "live_rules_reset", info, err)
 	})
 }
 
