@@ -126,39 +126,17 @@ func TestBadInputEndToEnd(t *testing.T) {
 	}
 
 	// Counted: rejections at the door, image failures by result.
-	if got := gatherCounter(t, reg, "trustd_submissions_total", "result", string(queue.Rejected)); got != float64(len(requests)-2) {
+	if got := metricValue(t, reg, "trustd_submissions_total", map[string]string{"result": string(queue.Rejected)}); got != float64(len(requests)-2) {
 		// the two oversized requests are refused before any item is read
 		t.Errorf("trustd_submissions_total{result=rejected} = %v, want %d", got, len(requests)-2)
 	}
 	failed := 0.0
 	for _, r := range []string{"too_large", "decode_error", "not_image", "blocked", "fetch_error"} {
-		failed += gatherCounter(t, reg, "trustd_image_checks_total", "result", r)
+		failed += metricValue(t, reg, "trustd_image_checks_total", map[string]string{"result": r})
 	}
 	if failed != float64(len(hostile)) {
 		t.Errorf("trustd_image_checks_total over failure results = %v, want %d", failed, len(hostile))
 	}
-}
-
-// gatherCounter returns the value of the counter name{label=value} in reg (0 when absent).
-func gatherCounter(t *testing.T, reg prometheus.Gatherer, name, label, value string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				if lp.GetName() == label && lp.GetValue() == value {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
 }
 
 func hasLabel(ls []moderation.Label, l moderation.Label) bool {

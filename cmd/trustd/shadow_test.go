@@ -50,9 +50,9 @@ func writeRulesDir(t *testing.T, extra map[string]string) string {
 	return dir
 }
 
-// gauge returns the value of an unlabelled gauge or the sum of a counter's series matching
-// labels.
-func metricValue(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) float64 {
+// metricValue returns the sum of the gauge or counter series of name in reg whose labels
+// include labels (nil: every series).
+func metricValue(t *testing.T, reg prometheus.Gatherer, name string, labels map[string]string) float64 {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
