@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 	"unicode/utf8"
 )
@@ -82,7 +83,9 @@ type Key struct {
 }
 
 // String renders the key as "scene:id:revision", the form used for task ids and Redis keys.
-func (k Key) String() string { return fmt.Sprintf("%s:%s:%d", k.Scene, k.ID, k.Revision) }
+func (k Key) String() string {
+	return string(k.Scene) + ":" + k.ID + ":" + strconv.FormatInt(k.Revision, 10)
+}
 
 // Key returns the item's idempotency key. Call Normalize first so that Revision is set.
 func (it *Item) Key() Key { return Key{Scene: it.Scene, ID: it.ID, Revision: it.Revision} }
@@ -217,6 +220,12 @@ func DecodeItem(data []byte) (*Item, error) {
 			i += n
 		}
 		return nil, &FieldError{"item", fmt.Sprintf("not valid UTF-8 (first bad byte at offset %d)", i)}
+	}
+	if it, ok := decodeItemFast(data); ok {
+		if err := it.Normalize(); err != nil {
+			return nil, err
+		}
+		return it, nil
 	}
 	var it Item
 	if err := json.Unmarshal(data, &it); err != nil {

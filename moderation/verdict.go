@@ -235,3 +235,183 @@ func SortLabels(l []Label) []Label {
 	slices.Sort(l)
 	return slices.Compact(l)
 }
+
+// AppendJSON appends the JSON encoding of v to dst: byte for byte what json.Marshal(v)
+// returns, with the same error (it then encodes v with json.Marshal). Every verdict is
+// encoded once to be published; this costs a fraction of json.Marshal's reflection.
+func (v *Verdict) AppendJSON(dst []byte) ([]byte, error) {
+	if b, ok := v.appendJSON(dst); ok {
+		return b, nil
+	}
+	enc, err := json.Marshal(v)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, enc...), nil
+}
+
+func (v *Verdict) appendJSON(b []byte) (_ []byte, ok bool) {
+	b = append(b, `{"event_id":`...)
+	b = appendJSONString(b, v.EventID)
+	b = append(b, `,"event_type":`...)
+	b = appendJSONString(b, v.EventType)
+	b = append(b, `,"content_id":`...)
+	b = appendJSONString(b, v.ContentID)
+	b = append(b, `,"revision":`...)
+	b = strconv.AppendInt(b, v.Revision, 10)
+	b = append(b, `,"scene":`...)
+	b = appendJSONString(b, string(v.Scene))
+	b = append(b, `,"author_id":`...)
+	b = appendJSONString(b, v.AuthorID)
+	b = append(b, `,"decision":`...)
+	b = appendJSONString(b, string(v.Decision))
+	b = append(b, `,"labels":`...)
+	b = appendJSONSlice(b, v.Labels, func(b []byte, l Label) []byte { return appendJSONString(b, string(l)) })
+	b = append(b, `,"hits":`...)
+	b = appendJSONSlice(b, v.Hits, appendJSONHit)
+	b = append(b, `,"contacts":`...)
+	b = appendJSONSlice(b, v.Contacts, appendJSONContact)
+	b = append(b, `,"images":`...)
+	b = appendJSONSlice(b, v.Images, appendJSONImageResult)
+	if len(v.Reasons) > 0 {
+		b = append(b, `,"reasons":`...)
+		b = appendJSONSlice(b, v.Reasons, appendJSONString)
+	}
+	b = append(b, `,"versions":{"rules":`...)
+	b = appendJSONString(b, v.Versions.Rules)
+	b = append(b, `,"build":`...)
+	b = appendJSONString(b, v.Versions.Build)
+	b = append(b, `},"decided_by":`...)
+	b = appendJSONString(b, v.DecidedBy)
+	b = append(b, `,"decided_at":`...)
+	var err error
+	if b, err = appendJSONTime(b, v.DecidedAt); err != nil {
+		return b, false
+	}
+	if len(v.Meta) > 0 {
+		b = append(b, `,"meta":`...)
+		if b, ok = appendJSONRaw(b, v.Meta); !ok {
+			return b, false
+		}
+	}
+	return append(b, '}'), true
+}
+
+// appendJSONSlice appends s as a JSON array (null when s is nil, as encoding/json does).
+func appendJSONSlice[T any](b []byte, s []T, elem func([]byte, T) []byte) []byte {
+	if s == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, e := range s {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = elem(b, e)
+	}
+	return append(b, ']')
+}
+
+func appendJSONHit(b []byte, h Hit) []byte {
+	b = append(b, `{"field":`...)
+	b = appendJSONString(b, h.Field)
+	b = append(b, `,"start":`...)
+	b = strconv.AppendInt(b, int64(h.Start), 10)
+	b = append(b, `,"end":`...)
+	b = strconv.AppendInt(b, int64(h.End), 10)
+	b = append(b, `,"text":`...)
+	b = appendJSONString(b, h.Text)
+	b = append(b, `,"term":`...)
+	b = appendJSONString(b, h.Term)
+	b = append(b, `,"category":`...)
+	b = appendJSONString(b, h.Category)
+	b = append(b, `,"dictionary":`...)
+	b = appendJSONString(b, h.Dictionary)
+	return append(b, '}')
+}
+
+func appendJSONContact(b []byte, c Contact) []byte {
+	b = append(b, `{"field":`...)
+	b = appendJSONString(b, c.Field)
+	b = append(b, `,"start":`...)
+	b = strconv.AppendInt(b, int64(c.Start), 10)
+	b = append(b, `,"end":`...)
+	b = strconv.AppendInt(b, int64(c.End), 10)
+	b = append(b, `,"text":`...)
+	b = appendJSONString(b, c.Text)
+	b = append(b, `,"type":`...)
+	b = appendJSONString(b, c.Type)
+	b = append(b, `,"value":`...)
+	b = appendJSONString(b, c.Value)
+	return append(b, '}')
+}
+
+func appendJSONImageResult(b []byte, r ImageResult) []byte {
+	b = append(b, `{"index":`...)
+	b = strconv.AppendInt(b, int64(r.Index), 10)
+	b = append(b, `,"status":`...)
+	b = appendJSONString(b, r.Status)
+	if r.Error != "" {
+		b = append(b, `,"error":`...)
+		b = appendJSONString(b, r.Error)
+	}
+	if r.PHash != "" {
+		b = append(b, `,"phash":`...)
+		b = appendJSONString(b, r.PHash)
+	}
+	if len(r.Matches) > 0 {
+		b = append(b, `,"matches":`...)
+		b = appendJSONSlice(b, r.Matches, appendJSONImageMatch)
+	}
+	if len(r.Codes) > 0 {
+		b = append(b, `,"codes":`...)
+		b = appendJSONSlice(b, r.Codes, appendJSONImageCode)
+	}
+	if r.Text != "" {
+		b = append(b, `,"text":`...)
+		b = appendJSONString(b, r.Text)
+	}
+	if len(r.Hits) > 0 {
+		b = append(b, `,"hits":`...)
+		b = appendJSONSlice(b, r.Hits, appendJSONHit)
+	}
+	if len(r.Contacts) > 0 {
+		b = append(b, `,"contacts":`...)
+		b = appendJSONSlice(b, r.Contacts, appendJSONContact)
+	}
+	return append(b, '}')
+}
+
+func appendJSONImageMatch(b []byte, m ImageMatch) []byte {
+	b = append(b, `{"bank":`...)
+	b = appendJSONString(b, m.Bank)
+	if m.ContentID != "" {
+		b = append(b, `,"content_id":`...)
+		b = appendJSONString(b, m.ContentID)
+	}
+	if m.AuthorID != "" {
+		b = append(b, `,"author_id":`...)
+		b = appendJSONString(b, m.AuthorID)
+	}
+	b = append(b, `,"distance":`...)
+	b = strconv.AppendInt(b, int64(m.Distance), 10)
+	if m.Variant != "" {
+		b = append(b, `,"variant":`...)
+		b = appendJSONString(b, m.Variant)
+	}
+	if m.Kind != "" {
+		b = append(b, `,"kind":`...)
+		b = appendJSONString(b, m.Kind)
+	}
+	return append(b, '}')
+}
+
+func appendJSONImageCode(b []byte, c ImageCode) []byte {
+	b = append(b, `{"format":`...)
+	b = appendJSONString(b, c.Format)
+	b = append(b, `,"kind":`...)
+	b = appendJSONString(b, c.Kind)
+	b = append(b, `,"payload":`...)
+	b = appendJSONString(b, c.Payload)
+	return append(b, '}')
+}

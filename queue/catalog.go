@@ -1,7 +1,6 @@
 package queue
 
 import (
-	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"strconv"
@@ -94,7 +93,8 @@ func TaskID(k moderation.Key) string { return k.String() }
 
 // NewModerateTask returns the task that moderates it in queue q. The item must be valid.
 func NewModerateTask(it *moderation.Item, q string) (*asynq.Task, error) {
-	payload, err := json.Marshal(it)
+	// AppendJSON writes what json.Marshal would, several times faster (one task per item).
+	payload, err := it.AppendJSON(make([]byte, 0, 160+len(it.Title)+len(it.Body)+len(it.Meta)))
 	if err != nil {
 		return nil, fmt.Errorf("encode item %s: %w", it.Key(), err)
 	}

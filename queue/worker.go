@@ -244,6 +244,7 @@ func (w *Worker) logTaskError(ctx context.Context, t *asynq.Task, err error) {
 }
 
 func (w *Worker) processModerate(ctx context.Context, t *asynq.Task) error {
+	growStack()
 	it, err := DecodeModeratePayload(t.Payload())
 	if err != nil {
 		w.m.failures.WithLabelValues(failPayload).Inc()

@@ -82,7 +82,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	imagesDir := fs.String("images", "", "give every note one photo from this directory (\"demo\": the embedded demo photos), served on loopback; adds a decode-only phase")
 	imageSize := fs.String("image-size", "1080x1440", "scale the --images photos to WIDTHxHEIGHT before the run (empty: as they are)")
 	jsonOut := fs.Bool("json", false, "print results as JSON")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the decode-only and pipeline phases to this file, samples labelled phase=decode|pipeline (go tool pprof -tagfocus phase=pipeline)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file, samples labelled phase=noop|decode|pipeline (go tool pprof -tagfocus phase=pipeline)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -107,14 +107,6 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	defer rdb.Close()
 	log := slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	var results []benchResult
-	if o.noop {
-		r, err := benchNoop(ctx, rdb, o, log, e.Stderr)
-		if err != nil {
-			return fmt.Errorf("no-op phase: %w", err)
-		}
-		results = append(results, r)
-	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -125,6 +117,17 @@ func runBench(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	var results []benchResult
+	if o.noop {
+		var r benchResult
+		pprof.Do(ctx, pprof.Labels("phase", "noop"), func(ctx context.Context) {
+			r, err = benchNoop(ctx, rdb, o, log, e.Stderr)
+		})
+		if err != nil {
+			return fmt.Errorf("no-op phase: %w", err)
+		}
+		results = append(results, r)
 	}
 	var decode benchResult
 	if o.images != nil {

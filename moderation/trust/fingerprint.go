@@ -1,7 +1,7 @@
 package trust
 
 import (
-	"hash/fnv"
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 
@@ -36,29 +36,33 @@ func FingerprintOf(canonical string) Fingerprint {
 		mins[i] = ^uint64(0)
 	}
 	add := func(sh string) {
-		h := fnv.New64a()
-		h.Write([]byte(sh))
-		x := h.Sum64()
+		// FNV-1a, 64 bits (hash/fnv's New64a, inlined: no allocation per shingle).
+		x := uint64(14695981039346656037)
+		for i := 0; i < len(sh); i++ {
+			x ^= uint64(sh[i])
+			x *= 1099511628211
+		}
 		for i := range mins {
 			if v := mix(x ^ seeds[i]); v < mins[i] {
 				mins[i] = v
 			}
 		}
 	}
-	starts := make([]int, 0, len(canonical))
-	for i := range canonical {
-		starts = append(starts, i)
-	}
-	if len(starts) <= Shingle {
+	if utf8.RuneCountInString(canonical) <= Shingle {
 		add(canonical)
 	} else {
-		for i := 0; i+Shingle <= len(starts); i++ {
-			end := len(canonical)
-			if i+Shingle < len(starts) {
-				end = starts[i+Shingle]
+		// Shingle k is runes k … k+Shingle−1; it ends where rune k+Shingle starts (or at the end
+		// of the text). ring holds the starts of the last Shingle+1 runes: rune r at r % len.
+		var ring [Shingle + 1]int
+		r := 0
+		for i := range canonical {
+			ring[r%len(ring)] = i
+			if r >= Shingle {
+				add(canonical[ring[(r-Shingle)%len(ring)]:i])
 			}
-			add(canonical[starts[i]:end])
+			r++
 		}
+		add(canonical[ring[(r-Shingle)%len(ring)]:])
 	}
 	var f Fingerprint
 	for b := range f {
@@ -84,15 +88,13 @@ func (f Fingerprint) Short() uint64 {
 // Agree counts the bands on which two short fingerprints agree (0 to Bands). Identical
 // canonical texts agree on all; unrelated texts on about Bands/256 by chance.
 func Agree(a, b uint64) int {
-	n := 0
+	// Count the zero bytes of a^b without a loop (a flood check runs this on every posting
+	// it reads): adding 0x7f to the low 7 bits of a byte carries into its high bit unless
+	// they are all zero, so the high bit of y's byte is set exactly when the byte is not zero.
+	const low7 = 0x7f7f7f7f7f7f7f7f
 	x := a ^ b
-	for range Bands {
-		if x&0xff == 0 {
-			n++
-		}
-		x >>= 8
-	}
-	return n
+	y := (x&low7 + low7) | x
+	return bits.OnesCount64(^y &^ low7)
 }
 
 // mix is the SplitMix64 finaliser.
