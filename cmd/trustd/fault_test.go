@@ -50,6 +50,13 @@ func trustdBinary(t *testing.T) string {
 	return buildBin
 }
 
+// removeTrustdBinary deletes what trustdBinary built, at the end of the test run.
+func removeTrustdBinary() {
+	if buildBin != "" {
+		_ = os.RemoveAll(filepath.Dir(buildBin))
+	}
+}
+
 func startWorkerProcess(t *testing.T, bin, redisURL string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(bin, "worker", "--redis", redisURL, "--admin-addr", "127.0.0.1:0",

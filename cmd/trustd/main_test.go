@@ -22,6 +22,8 @@ func TestMain(m *testing.M) {
 		goleak.IgnoreTopFunction("github.com/redis/go-redis/v9/internal/pool.(*ConnPool).reaper"),
 		// net/http keeps idle client connections' read loops until the transport is idle-closed.
 		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
+		// The fault tests' trustd binary is built once for the whole run.
+		goleak.Cleanup(func(int) { removeTrustdBinary() }),
 	)
 }
 
