@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"math/bits"
 	"slices"
 	"unicode/utf8"
 
@@ -34,10 +35,11 @@ const (
 	rootMask = 1<<rootBits - 1
 )
 
-// rootStep returns the state the root goes to on r (0 when it has no edge for r).
+// rootStep returns the state the root of the built automaton goes to on r (0 when it has no
+// edge for r).
 func (a *runeAC) rootStep(r rune) int32 {
 	if uint32(r) >= 0x10000 {
-		n, _ := a.edgeStep(0, r)
+		n, _ := a.builtStep(0, r)
 		return n
 	}
 	return a.rootPages[int(a.rootPage[r>>rootBits])<<rootBits|int(r&rootMask)]
@@ -51,7 +53,9 @@ type raEdge struct {
 // mayHaveEdge reports whether state s, which has two or more edges (next < 0), may have one labelled r:
 // the header edge before s's list holds a 64-bit filter with bit r&63 set for every edge
 // rune. Most runes read in such a state have no edge, and the filter rejects them without a
-// search of the list.
+// search of the list. When no two edge runes share their low six bits (the filter has one
+// bit per edge), the list is in the order of those bits, so that multiStep finds the edge
+// at r's rank in the filter without a search.
 func (a *runeAC) mayHaveEdge(s *raState, r rune) bool {
 	h := a.edges[s.edge-1]
 	return (uint64(uint32(h.r))|uint64(uint32(h.next))<<32)>>(r&63)&1 != 0
@@ -189,6 +193,9 @@ func newRuneAC(patterns []string) Matcher {
 			for _, e := range es {
 				filter |= 1 << (e.r & 63)
 			}
+			if bits.OnesCount64(filter) == len(es) {
+				slices.SortFunc(es, func(x, y raEdge) int { return int(x.r&63 - y.r&63) })
+			}
 			st.edge = int32(len(multi)) + 1
 			multi = append(multi, raEdge{r: int32(uint32(filter)), next: int32(filter >> 32)})
 			multi = append(multi, es...)
@@ -198,25 +205,51 @@ func newRuneAC(patterns []string) Matcher {
 	return a
 }
 
-// step follows the edge of state s labelled r.
+// step follows the edge of state s labelled r while the automaton is built.
 func (a *runeAC) step(s int32, r rune) (int32, bool) {
 	if s == 0 && uint32(r) < 0x10000 {
-		n := a.rootStep(r)
+		n := a.rootPages[int(a.rootPage[r>>rootBits])<<rootBits|int(r&rootMask)]
 		return n, n != 0
 	}
-	return a.edgeStep(s, r)
+	st := &a.states[s]
+	return searchEdges(a.edges[st.edge:st.edge-st.next], r)
 }
 
-// edgeStep looks the edge of state s labelled r up in s's sorted edge list.
-func (a *runeAC) edgeStep(s int32, r rune) (int32, bool) {
+// builtStep follows the edge of state s labelled r in the built automaton.
+func (a *runeAC) builtStep(s int32, r rune) (int32, bool) {
 	st := &a.states[s]
-	if st.next > 0 {
+	switch {
+	case st.next > 0:
 		if st.edge == r {
 			return st.next, true
 		}
 		return 0, false
+	case st.next < 0:
+		return a.multiStep(st, r)
 	}
-	es := a.edges[st.edge : st.edge-st.next]
+	return 0, false
+}
+
+// multiStep follows the edge labelled r of state s, which has two or more (see mayHaveEdge).
+func (a *runeAC) multiStep(s *raState, r rune) (int32, bool) {
+	h := a.edges[s.edge-1]
+	filter := uint64(uint32(h.r)) | uint64(uint32(h.next))<<32
+	bit := uint64(1) << (uint32(r) & 63)
+	if filter&bit == 0 {
+		return 0, false
+	}
+	es := a.edges[s.edge : s.edge-s.next]
+	if bits.OnesCount64(filter) == len(es) {
+		if e := es[bits.OnesCount64(filter&(bit-1))]; e.r == r {
+			return e.next, true
+		}
+		return 0, false
+	}
+	return searchEdges(es, r)
+}
+
+// searchEdges looks the edge labelled r up in es, sorted by rune.
+func searchEdges(es []raEdge, r rune) (int32, bool) {
 	if len(es) <= 8 {
 		for _, e := range es {
 			if e.r == r {
@@ -257,7 +290,7 @@ func (a *runeAC) Find(s string, fn func(pattern, start, end int)) {
 		}
 		i += size
 		for st != 0 {
-			if nx, ok := a.edgeStep(st, r); ok {
+			if nx, ok := a.builtStep(st, r); ok {
 				st = nx
 				goto matched
 			}
@@ -298,7 +331,7 @@ func (a *runeAC) findUnits(units []text.Unit, fn func(pattern, start, end int)) 
 					goto matched
 				}
 			} else if s.next < 0 && a.mayHaveEdge(s, r) {
-				if nx, ok := a.edgeStep(st, r); ok {
+				if nx, ok := a.multiStep(s, r); ok {
 					st = nx
 					goto matched
 				}
@@ -308,7 +341,7 @@ func (a *runeAC) findUnits(units []text.Unit, fn func(pattern, start, end int)) 
 		if uint32(r) < 0x10000 {
 			st = a.rootPages[int(a.rootPage[r>>rootBits])<<rootBits|int(r&rootMask)]
 		} else {
-			st, _ = a.edgeStep(0, r)
+			st, _ = a.builtStep(0, r)
 		}
 		if st == 0 {
 			continue

@@ -51,6 +51,8 @@ type Set struct {
 	variants map[string][]string
 	dicts    map[string]int // dictionary → entries
 	onHit    func(dictionary, category string)
+	// unitsOnly: both matchers walk a text's units (or match nothing), so scans need no key.
+	unitsOnly bool
 }
 
 // CompileOptions tunes Compile. The zero value uses DefaultEngine and no hit callback.
@@ -132,11 +134,21 @@ func Compile(files []*File, opt CompileOptions) (*Set, error) {
 	if s.allow, err = NewMatcher(s.engine, allowList); err != nil {
 		return nil, err
 	}
+	s.unitsOnly = walksUnits(s.dict) && walksUnits(s.allow)
 	s.detector, err = detect.New(detect.Config{Variants: s.variants, OwnDomains: opt.OwnDomains})
 	if err != nil {
 		return nil, fmt.Errorf("build contact detector: %w", err)
 	}
 	return s, nil
+}
+
+// walksUnits reports whether find reads only a text's units with m (see findTo).
+func walksUnits(m Matcher) bool {
+	switch m.(type) {
+	case *runeAC, emptyMatcher:
+		return true
+	}
+	return false
 }
 
 func addPattern(keys map[string]int, list []string, groups [][]*pattern, p *pattern) ([]string, [][]*pattern) {
@@ -296,12 +308,12 @@ func validate(n *text.Text, p *pattern, a, b int) (int, int, string, bool) {
 			why = "whole word"
 			// Repeated tokens ("sbsb", "fuckfuck") count as one word.
 			for p.first && a >= p.units && n.Units[a].Break == text.BreakNone && n.Units[a-1].Latin &&
-				n.Key[n.KeyOffset(a-p.units):n.KeyOffset(a)] == p.key {
+				spells(n.Units[a-p.units:a], p.key) {
 				a -= p.units
 				why = "whole word (repeated)"
 			}
 			for p.last && b+p.units <= len(n.Units) && b < len(n.Units) && n.Units[b].Break == text.BreakNone &&
-				n.Units[b].Latin && n.Key[n.KeyOffset(b):n.KeyOffset(b+p.units)] == p.key {
+				n.Units[b].Latin && spells(n.Units[b:b+p.units], p.key) {
 				b += p.units
 				why = "whole word (repeated)"
 			}
@@ -326,28 +338,68 @@ func validate(n *text.Text, p *pattern, a, b int) (int, int, string, bool) {
 	return a, b, why, true
 }
 
+// spells reports whether the units' runes are key's: whether the units' part of the text's key
+// is key. It reads the runes, not the key, so that texts normalised without a key (see
+// text.NormalizeUnitsTo) validate the same way. Keys and unit runes are valid UTF-8 and
+// scalar values, so rune equality is byte equality.
+func spells(units []text.Unit, key string) bool {
+	k := 0
+	for _, u := range units {
+		if k >= len(key) {
+			return false
+		}
+		r, sz := rune(key[k]), 1
+		if r >= utf8.RuneSelf {
+			r, sz = utf8.DecodeRuneInString(key[k:])
+		}
+		if r != u.Rune {
+			return false
+		}
+		k += sz
+	}
+	return k == len(key)
+}
+
 // find returns the validated matches of a matcher over a normalised text (and its alternative
 // leet reading).
 func find(m Matcher, groups [][]*pattern, n *text.Text) []match {
-	var out []match
+	return findTo(nil, m, groups, n)
+}
+
+// findTo is find appending to out. With EngineRunes its closure does not escape (findUnits
+// only calls it), so out stays where the caller put it: most fields need no allocation.
+func findTo(out []match, m Matcher, groups [][]*pattern, n *text.Text) []match {
+	ac, ok := m.(*runeAC)
+	if !ok {
+		// Appended, not passed: the closures of findKey would move out to the heap.
+		return append(out, findKey(m, groups, n)...)
+	}
 	for t := n; t != nil; t = t.Alt {
-		report := func(pi, a, b int) {
+		ac.findUnits(t.Units, func(pi, a, b int) {
 			for _, p := range groups[pi] {
 				if a2, b2, why, ok := validate(t, p, a, b); ok {
 					out = append(out, match{t: t, p: p, a: a2, b: b2, why: why})
 				}
 			}
-		}
-		if ac, ok := m.(*runeAC); ok {
-			ac.findUnits(t.Units, report)
-			continue
-		}
+		})
+	}
+	return out
+}
+
+// findKey is find for the engines that search the key.
+func findKey(m Matcher, groups [][]*pattern, n *text.Text) []match {
+	var out []match
+	for t := n; t != nil; t = t.Alt {
 		m.Find(t.Key, func(pi, start, end int) {
 			a, b := t.UnitAt(start), t.UnitAt(end)
 			if a < 0 || b < 0 || b <= a {
 				return
 			}
-			report(pi, a, b)
+			for _, p := range groups[pi] {
+				if a2, b2, why, ok := validate(t, p, a, b); ok {
+					out = append(out, match{t: t, p: p, a: a2, b: b2, why: why})
+				}
+			}
 		})
 	}
 	return out
@@ -369,15 +421,28 @@ type finding struct {
 func (s *Set) scan(scene moderation.Scene, field, txt string, explain bool) ([]moderation.Hit, []moderation.Contact, []finding) {
 	tp := textPool.Get().(*text.Text)
 	defer textPool.Put(tp)
-	n := text.NormalizeTo(tp, txt)
-	ms := find(s.dict, s.dictPats, n)
+	var n *text.Text
+	if s.unitsOnly {
+		n = text.NormalizeUnitsTo(tp, txt)
+	} else {
+		n = text.NormalizeTo(tp, txt)
+	}
+	// Most fields have few matches: these buffers keep them off the heap.
+	var msBuf, allowBuf [8]match
+	ms := findTo(msBuf[:0], s.dict, s.dictPats, n)
 	var allows []match
 	if slices.ContainsFunc(ms, func(m match) bool { return m.p.t.entry.Category != categoryTarget }) {
-		allows = find(s.allow, s.allowPat, n)
+		allows = findTo(allowBuf[:0], s.allow, s.allowPat, n)
 	}
 	var hits []moderation.Hit
 	var found []finding
-	seen := map[[3]int]map[string]bool{}
+	// A hit is reported once per span, dictionary and term. One map with a struct key: the map
+	// of maps and the joined id it replaced cost three allocations per hit.
+	type seenKey struct {
+		start, end       int
+		dictionary, term string
+	}
+	seen := map[seenKey]bool{}
 	targets := s.policy.targets(ms)
 	for _, m := range ms {
 		e := m.p.t.entry
@@ -400,15 +465,11 @@ func (s *Set) scan(scene moderation.Scene, field, txt string, explain bool) ([]m
 				break
 			}
 		}
-		k := [3]int{start, end, 0}
-		if seen[k] == nil {
-			seen[k] = map[string]bool{}
-		}
-		id := m.p.t.dictionary + "\x00" + e.Term
-		if seen[k][id] {
+		k := seenKey{start, end, m.p.t.dictionary, e.Term}
+		if seen[k] {
 			continue
 		}
-		seen[k][id] = true
+		seen[k] = true
 		h := moderation.Hit{Field: field, Start: start, End: end, Text: txt[start:end], Term: e.Term,
 			Category: cat, Dictionary: m.p.t.dictionary}
 		if explain {

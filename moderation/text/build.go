@@ -5,9 +5,9 @@ import (
 	"unsafe"
 )
 
-// skipped marks the classes build drops (a boundary remains): noise, white space, and leet
-// symbols that stayed symbols.
-var skipped = [8]bool{ClassNoise: true, ClassSpace: true, ClassLeet: true}
+// skipped has bit c set for the classes c build drops (a boundary remains): noise, white space,
+// and leet symbols that stayed symbols. A constant bit set costs no load, unlike a table.
+const skipped = 1<<ClassNoise | 1<<ClassSpace | 1<<ClassLeet
 
 // build turns resolved items into t's units, key and key offsets: noise is dropped (a boundary
 // remains) and runs of one character are collapsed. It takes the main reading of ambiguous
@@ -23,6 +23,10 @@ func build(t *Text, items []item) {
 	}
 	n := buildUnits(units, items)
 	t.Units = units[:n]
+	if t.noKey {
+		t.Key, t.keyOff = "", t.keyOff[:0]
+		return
+	}
 	buildKey(t)
 }
 
@@ -36,7 +40,7 @@ func buildUnits(units []Unit, items []item) int {
 	prev, prevBrk := rune(-1), BreakNone
 	for i := range items {
 		it := &items[i]
-		if skipped[it.class&7] {
+		if skipped>>(it.class&7)&1 != 0 {
 			if it.class == ClassSpace {
 				brk = BreakHard
 			} else if brk == BreakNone {
@@ -61,7 +65,7 @@ func buildUnits(units []Unit, items []item) int {
 		u.End = it.end
 		u.Run = 1
 		u.Break = brk
-		u.Latin = r >= 'a' && r <= 'z'
+		u.Latin = uint32(r-'a') <= 'z'-'a' // r >= 'a' && r <= 'z' in one comparison
 		n++
 		prev, prevBrk = r, brk
 		brk = BreakNone

@@ -23,7 +23,20 @@ const (
 	entryComplex = 1 << 24
 	classShift   = 21
 	runeMask     = 1<<classShift - 1
+	// pieceShift: an entry also carries what its character is to the open leet piece (the
+	// pieces flags, with "(" counted as pieceLeety as pieces.add does), so that the
+	// normaliser's loop needs no second table.
+	pieceShift = 25
 )
+
+// mkEntry returns the table entry of a character that folds to r of class c.
+func mkEntry(r rune, c Class) uint32 {
+	f := pieceFlags[c&7]
+	if f != pieceCut && r == '(' {
+		f = pieceLeety
+	}
+	return uint32(r) | uint32(c)<<classShift | uint32(f)<<pieceShift
+}
 
 // The emoji and pictograph blocks of plane 1 (U+1F000–U+1FAFF) get a table of their own, so that
 // emoji in ordinary notes skip foldSlow.
@@ -35,7 +48,7 @@ const (
 var (
 	tableOnce sync.Once
 	ascii     [utf8.RuneSelf]uint32 // entries for ASCII
-	bmp       []uint32              // entries for the BMP
+	bmp       *[0x10000]uint32      // entries for the BMP (an array: lookups need no bounds check)
 	emoji     []uint32              // entries for U+1F000–U+1FAFF
 	t2s       map[rune]rune
 	confuse   map[rune]rune
@@ -54,9 +67,9 @@ func initTables() {
 		if c >= 'A' && c <= 'Z' {
 			lc += 'a' - 'A'
 		}
-		ascii[c] = uint32(lc) | uint32(classify(lc))<<classShift
+		ascii[c] = mkEntry(lc, classify(lc))
 	}
-	bmp = make([]uint32, 0x10000)
+	bmp = new([0x10000]uint32)
 	emoji = make([]uint32, emojiHi-emojiLo)
 	var buf []item
 	// entry folds r to one item; a rune that folds to nothing is noise in the BMP table and is
@@ -67,12 +80,12 @@ func initTables() {
 		case 0:
 			return nothing
 		case 1:
-			return uint32(buf[0].r) | uint32(buf[0].class)<<classShift
+			return mkEntry(buf[0].r, buf[0].class)
 		}
 		return entryComplex
 	}
 	for r := range rune(0x10000) {
-		bmp[r] = entry(r, uint32(ClassNoise)<<classShift)
+		bmp[r] = entry(r, mkEntry(0, ClassNoise))
 	}
 	for r := rune(emojiLo); r < emojiHi; r++ {
 		emoji[r-emojiLo] = entry(r, entryComplex)
@@ -83,7 +96,7 @@ func initTables() {
 func lookup(r rune) uint32 {
 	switch {
 	case r < 0x10000:
-		return bmp[r]
+		return bmp[uint16(r)]
 	case r >= emojiLo && r < emojiHi:
 		return emoji[r-emojiLo]
 	}

@@ -1,6 +1,7 @@
 package text
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -63,6 +64,7 @@ type Text struct {
 	items  []item
 	alt    *Text // kept for reuse by NormalizeTo
 	reused bool  // Key aliases keyBuf
+	noKey  bool  // build leaves Key and keyOff empty (NormalizeUnitsTo)
 }
 
 // UnitAt returns the index of the unit that starts at byte offset off of Key, or -1 when off is
@@ -125,17 +127,30 @@ func Normalize(s string) *Text {
 // Key and its Alt are valid only until t is passed to NormalizeTo again; use it for hot loops.
 func NormalizeTo(t *Text, s string) *Text {
 	t.reused = true
+	t.noKey = false
+	return normalizeTo(t, s)
+}
+
+// NormalizeUnitsTo is NormalizeTo for callers that read only Units, String and Span (of the
+// result and of its Alt), such as a matcher that steps on the units' runes: Key and the key
+// offsets are not built, which saves a sixth of the work. Key is "", and KeyOffset and UnitAt
+// must not be called on the result.
+func NormalizeUnitsTo(t *Text, s string) *Text {
+	t.reused = true
+	t.noKey = true
 	return normalizeTo(t, s)
 }
 
 func normalizeTo(t *Text, s string) *Text {
 	tableOnce.Do(initTables)
 	// Every character the tables fold is one item, so len(s) items are enough unless foldSlow
-	// expands some; sizing them up front keeps append from calling growslice in the loop.
-	items := t.items[:0]
-	if cap(items) < len(s) {
-		items = make([]item, 0, len(s))
+	// expands some; the loop keeps room for one item per byte left (n+len(s)-i ≤ len(items)),
+	// and writes items by index, which costs less than append.
+	items := t.items[:cap(t.items)]
+	if len(items) < len(s) {
+		items = make([]item, len(s))
 	}
+	n := 0
 	var p pieces
 	for i := 0; i < len(s); {
 		var e uint32
@@ -148,26 +163,31 @@ func normalizeTo(t *Text, s string) *Text {
 				r, sz = decode.Rune(s, i)
 			}
 			if e = lookup(r); e == entryComplex {
-				k := len(items)
-				items = foldSlow(items, r, int32(i), int32(i+sz))
-				for ; k < len(items); k++ {
+				items = foldSlow(items[:n], r, int32(i), int32(i+sz))
+				for k := n; k < len(items); k++ {
 					p.add(items[k].class, items[k].r, items, k)
 				}
+				n = len(items)
 				i += sz
+				if cap(items)-n < len(s)-i {
+					items = slices.Grow(items, len(s)-i)
+				}
+				items = items[:cap(items)]
 				continue
 			}
 		}
-		r, c := rune(e&runeMask), Class(e>>classShift)
-		items = append(items, item{r: r, class: c, start: int32(i), end: int32(i + sz)})
-		if f := pieceFlags[c&7]; f != pieceCut && r != '(' { // p.add, inlined by hand
+		items[n] = item{r: rune(e & runeMask), class: Class(e >> classShift & 7), start: int32(i), end: int32(i + sz)}
+		n++
+		if f := uint8(e >> pieceShift); f != pieceCut { // p.add, inlined by hand
 			p.flags |= f
-		} else if f == pieceCut && p.flags != pieceLatin|pieceLeety { // p.cut with nothing to resolve
-			p.start, p.flags = len(items), 0
+		} else if p.flags != pieceLatin|pieceLeety { // p.cut with nothing to resolve
+			p.start, p.flags = n, 0
 		} else {
-			p.cut(items, len(items)-1)
+			p.cut(items, n-1)
 		}
 		i += sz
 	}
+	items = items[:n]
 	t.items = items
 	ambiguous := p.end(items)
 	build(t, items)
@@ -176,7 +196,7 @@ func normalizeTo(t *Text, s string) *Text {
 		if t.alt == nil {
 			t.alt = &Text{}
 		}
-		t.alt.reused = t.reused
+		t.alt.reused, t.alt.noKey = t.reused, t.noKey
 		useAlt(items)
 		build(t.alt, items)
 		t.Alt = t.alt

@@ -92,7 +92,8 @@ type candidate struct {
 // Contacts finds contact details and self-advertising in one field's text. Offsets are byte
 // offsets into text: text[c.Start:c.End] == c.Text always.
 func (d *Detector) Contacts(field, text string) []moderation.Contact {
-	var cs []candidate
+	var csBuf [8]candidate // most fields have few candidates: keep them off the heap
+	cs := csBuf[:0]
 	var ms [16]tmatch
 	var run digitRun
 	prevAlnum := false
@@ -180,7 +181,7 @@ func (d *Detector) Contacts(field, text string) []moderation.Contact {
 			continue
 		}
 		if DigitValue(r) >= 0 {
-			if i >= skip {
+			if i >= skip && !ideographAt(text, i+sz) {
 				scanDigits(text, i, &run)
 				skip = run.end
 				if run.n >= 5 {
@@ -209,7 +210,7 @@ func (d *Detector) Contacts(field, text string) []moderation.Contact {
 					cs = append(cs, c)
 				}
 			}
-			if !(prevAlnum && isLetterish(r)) && d.ct.starts(r) {
+			if !(prevAlnum && isLetterish(r)) && d.ct.starts(r) && !d.ct.deadEnd(text, i, r) {
 				cs = d.trigger(text, field, i, ms[:0], cs)
 			}
 		}
@@ -217,6 +218,15 @@ func (d *Detector) Contacts(field, text string) []moderation.Contact {
 		i += sz
 	}
 	return resolve(field, text, cs)
+}
+
+// ideographAt reports whether text[pos:] starts with a CJK ideograph that is no digit: a digit
+// run that reaches pos ends there, as scanDigits would find. The common single Chinese numerals
+// (一个, 三天) are then runs of one digit, which are nothing, and need no scan; a digit before
+// them moves no skip mark that a later position could reach.
+func ideographAt(text string, pos int) bool {
+	r, ok := decode.Rune3(text, pos)
+	return ok && r >= 0x3400 && r <= 0x9FFF && DigitValue(r) < 0
 }
 
 // shortNumber reports whether the ASCII digits at text[i:] form a number of fewer than five
@@ -257,7 +267,9 @@ func resolve(field, text string, cs []candidate) []moderation.Contact {
 		}
 		return cmp.Compare(b.end, a.end)
 	})
-	var kept, level, merged []candidate
+	// The three lists take turns; most fields fit in these buffers, off the heap.
+	var keptBuf, levelBuf, mergedBuf [8]candidate
+	kept, level, merged := keptBuf[:0], levelBuf[:0], mergedBuf[:0]
 	for lo := 0; lo < len(cs); {
 		hi := lo
 		for hi < len(cs) && cs[hi].prio == cs[lo].prio {

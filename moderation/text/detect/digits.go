@@ -42,7 +42,9 @@ func (r *digitRun) groupLen(g int) int {
 
 // scanDigits reads the digit run starting at text[i], which must be a digit of some style.
 func scanDigits(text string, i int, run *digitRun) {
-	*run = digitRun{start: i, end: i, plain: true}
+	// Only the counters are reset: every element of the arrays below n and groups is written
+	// before it is read, and clearing the 450-byte record cost more than reading most runs.
+	run.start, run.end, run.n, run.han, run.plain, run.groups = i, i, 0, 0, true, 0
 	pos := i
 	gap, visible, stars := 0, false, 0
 	for pos < len(text) {
@@ -54,11 +56,19 @@ func scanDigits(text string, i int, run *digitRun) {
 			}
 			r = rune(b)
 		} else {
-			r, sz = decode.Rune(text, pos)
+			var ok bool
+			if r, ok = decode.Rune3(text, pos); ok { // inlined: the common case
+				sz = 3
+			} else {
+				r, sz = decode.Rune(text, pos)
+			}
 		}
 		v := int(r - '0')
 		if r >= 0x80 {
-			v = DigitValue(r)
+			v = -1 // DigitValue(r), without the call for the BMP runes that are no digit
+			if r >= 0x10000 || bmpDigits.has(r) {
+				v = DigitValue(r)
+			}
 		}
 		if uint(v) <= 9 {
 			if run.n == 0 || visible {
@@ -122,6 +132,14 @@ func isInvisible(r rune) bool {
 	if r < 0x80 {
 		return false
 	}
+	if r < 0x10000 {
+		return invisibleBMP.has(r)
+	}
+	return invisibleSlow(r)
+}
+
+// invisibleSlow is isInvisible for a rune outside ASCII.
+func invisibleSlow(r rune) bool {
 	return unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf)
 }
 
@@ -320,8 +338,10 @@ func (d *Detector) classifyRun(text, field string, run *digitRun, ch kind, spanS
 	if allSame(s) || unitAfter(text, run.end) {
 		return out
 	}
+	// The value is cloned because s is not kept: most runs are not contacts, and a string that
+	// stays in this frame costs no allocation.
 	emit := func(typ, value string, prio int8) []candidate {
-		return append(out, candidate{start: spanStart, end: run.end, typ: typ, value: value, prio: prio})
+		return append(out, candidate{start: spanStart, end: run.end, typ: typ, value: strings.Clone(value), prio: prio})
 	}
 	switch ch {
 	case kWeChat:
@@ -428,7 +448,7 @@ func (d *Detector) splitRun(text, field string, run *digitRun, out []candidate) 
 				break
 			}
 			if hi-lo == 11 && isMobile(s[lo:hi]) {
-				out = append(out, candidate{start: run.gstart[a], end: run.gend[b], typ: moderation.ContactPhone, value: s[lo:hi], prio: prioBare})
+				out = append(out, candidate{start: run.gstart[a], end: run.gend[b], typ: moderation.ContactPhone, value: strings.Clone(s[lo:hi]), prio: prioBare})
 				a = b + 1
 				found = true
 				break

@@ -14,19 +14,20 @@ import (
 // 两/兩 (= 2); circled and parenthesised ideographs ㊀–㊈ and ㈠–㈨. A keycap digit (1️⃣) is an
 // ASCII digit followed by U+FE0F U+20E3, which the scanners skip as noise.
 func DigitValue(r rune) int {
-	switch {
-	case r >= '0' && r <= '9':
+	if uint32(r-'0') <= 9 {
 		return int(r - '0')
-	case r < 0x80, r < 0x10000 && !bmpDigits.has(r):
+	}
+	// One lookup answers for the BMP runes that are no digit.
+	if uint32(r) < 0x10000 && bmpDigits[r>>6]&(1<<(r&63)) == 0 {
 		return -1
 	}
 	return digitValue(r)
 }
 
-// bmpDigits marks the BMP runes outside ASCII that digitValue reads as a digit.
-var bmpDigits = func() *bmpSet {
+// bmpDigits marks the BMP runes that digitValue reads as a digit.
+var bmpDigits = *func() *bmpSet {
 	s := new(bmpSet)
-	for r := rune(0x80); r < 0x10000; r++ {
+	for r := rune(0); r < 0x10000; r++ {
 		if digitValue(r) >= 0 {
 			s.add(r)
 		}
@@ -34,9 +35,13 @@ var bmpDigits = func() *bmpSet {
 	return s
 }()
 
-// digitValue is DigitValue for a rune outside ASCII.
+// digitValue is DigitValue without its table.
 func digitValue(r rune) int {
 	switch {
+	case r >= '0' && r <= '9':
+		return int(r - '0')
+	case r < 0x80:
+		return -1
 	case r >= 0xFF10 && r <= 0xFF19: // full-width
 		return int(r - 0xFF10)
 	case r == 0xB9:
@@ -158,9 +163,96 @@ var asciiClass = func() (t [128]uint8) {
 // combining characters. Line breaks and sentence punctuation are noise too but also breaks;
 // callers that must not cross them check isBreak first.
 func isNoise(r rune) bool {
-	if r < 0x80 {
-		return asciiClass[r]&(cNoise|cBreak) != 0
+	if uint32(r) >= 0x10000 {
+		return noiseSlow(r)
 	}
+	return noiseBMP[r>>6]&(1<<(r&63)) != 0 // small enough to be inlined
+}
+
+// noiseBMP marks the BMP runes isNoise reports; invisibleBMP and symbolBMP mark the BMP runes
+// outside ASCII that invisibleSlow and symbolSlow report (a test checks every rune). One lookup
+// replaces range tests and binary searches of Unicode tables for the scanners, which test
+// every rune after a digit or trigger. The sets are built from the Unicode tables' ranges: rune
+// by rune took milliseconds at start-up.
+var (
+	noiseBMP = *func() *bmpSet {
+		s := new(bmpSet)
+		for _, t := range []*unicode.RangeTable{unicode.P, unicode.S, unicode.Z, unicode.Cf, unicode.Mn, unicode.Me, unicode.Cc, unicode.Co} {
+			s.addTable(t)
+		}
+		s.add(utf8.RuneError)
+		s.addRange(0x2600, 0x27BF)
+		s.addRange(0xFE00, 0xFE0F)
+		s.addRange(0x2000, 0x206F)
+		s.removeRange(0x3400, 0x9FFF) // CJK ideographs
+		s.removeRange(0xAC00, 0xD7A3) // Hangul
+		s.remove(&bmpDigits)
+		for r := rune(0x80); r < 0x10000; r++ {
+			if isLetterish(r) {
+				s[r>>6] &^= 1 << (r & 63)
+			}
+		}
+		clearASCII(s)
+		for r := range rune(0x80) {
+			if asciiClass[r]&(cNoise|cBreak) != 0 {
+				s.add(r)
+			}
+		}
+		return s
+	}()
+	invisibleBMP = func() *bmpSet {
+		s := new(bmpSet)
+		for _, t := range []*unicode.RangeTable{unicode.Mn, unicode.Me, unicode.Cf} {
+			s.addTable(t)
+		}
+		clearASCII(s)
+		return s
+	}()
+	symbolBMP = func() *bmpSet {
+		s := new(bmpSet)
+		s.addTable(unicode.S)
+		s.removeRange(0x3400, 0x9FFF)
+		s.remove(&bmpDigits)
+		clearASCII(s)
+		return s
+	}()
+)
+
+// addTable adds the BMP runes of t.
+func (s *bmpSet) addTable(t *unicode.RangeTable) {
+	for _, rg := range t.R16 {
+		for r := rune(rg.Lo); r <= rune(rg.Hi); r += rune(rg.Stride) {
+			s.add(r)
+		}
+	}
+}
+
+// addRange adds the runes lo–hi.
+func (s *bmpSet) addRange(lo, hi rune) {
+	for r := lo; r <= hi; r++ {
+		s.add(r)
+	}
+}
+
+// removeRange removes the runes lo–hi.
+func (s *bmpSet) removeRange(lo, hi rune) {
+	for r := lo; r <= hi; r++ {
+		s[r>>6] &^= 1 << (r & 63)
+	}
+}
+
+// remove removes the runes of o.
+func (s *bmpSet) remove(o *bmpSet) {
+	for k, w := range o {
+		s[k] &^= w
+	}
+}
+
+// clearASCII removes the ASCII runes, which the sets' users test elsewhere.
+func clearASCII(s *bmpSet) { s[0], s[1] = 0, 0 }
+
+// noiseSlow is isNoise for a rune outside ASCII, without noiseBMP.
+func noiseSlow(r rune) bool {
 	if r >= 0x3400 && r <= 0x9FFF || r >= 0xAC00 && r <= 0xD7A3 {
 		return false // CJK ideographs and Hangul
 	}
@@ -201,6 +293,14 @@ func isSymbolNoise(r rune) bool {
 		}
 		return false
 	}
+	if r < 0x10000 {
+		return symbolBMP.has(r)
+	}
+	return symbolSlow(r)
+}
+
+// symbolSlow is isSymbolNoise for a rune outside ASCII.
+func symbolSlow(r rune) bool {
 	if r >= 0x3400 && r <= 0x9FFF || DigitValue(r) >= 0 {
 		return false
 	}
@@ -247,6 +347,7 @@ var foldable = func() *bmpSet {
 	for i, w := range bmpDigits {
 		b[i] |= w
 	}
+	clearASCII(b) // ASCII digits fold to themselves
 	for r := rune(0xFF01); r <= 0xFF5E; r++ {
 		set(r)
 	}
@@ -292,16 +393,39 @@ func isLetterish(r rune) bool {
 // the loop reads each character as one word and tests it with one table lookup, without
 // decoding it.
 func skipPlainCJK(text string, i int, stop *bmpSet) int {
-	for ; i+3 <= len(text); i += 3 {
-		c := text[i : i+3]
-		// XOR with the byte pattern 1110xxxx 10xxxxxx 10xxxxxx leaves only the payload bits of
-		// a well-formed three-byte sequence: the lead's low nibble and two 6-bit groups.
-		w := (uint32(c[0]) | uint32(c[1])<<8 | uint32(c[2])<<16) ^ 0x8080E0
-		if w&0xC0C0F0 != 0 || stop[(w&0x0F)<<6|w>>8&0x3F]&(1<<(w>>16&63)) != 0 {
-			break
+	// Two characters per turn while there are eight bytes, read with one load (the compiler
+	// merges the byte reads), then one per turn with a four-byte load; plainCJK ignores the
+	// bytes above the character it tests.
+	for ; i+8 <= len(text); i += 6 {
+		c := text[i : i+8]
+		w := uint64(c[0]) | uint64(c[1])<<8 | uint64(c[2])<<16 | uint64(c[3])<<24 |
+			uint64(c[4])<<32 | uint64(c[5])<<40 | uint64(c[6])<<48 | uint64(c[7])<<56
+		if !plainCJK(uint32(w), stop) {
+			return i
+		}
+		if !plainCJK(uint32(w>>24), stop) {
+			return i + 3
 		}
 	}
+	for ; i+4 <= len(text); i += 3 {
+		c := text[i : i+4]
+		if !plainCJK(uint32(c[0])|uint32(c[1])<<8|uint32(c[2])<<16|uint32(c[3])<<24, stop) {
+			return i
+		}
+	}
+	if i+3 <= len(text) && plainCJK(uint32(text[i])|uint32(text[i+1])<<8|uint32(text[i+2])<<16, stop) {
+		i += 3
+	}
 	return i
+}
+
+// plainCJK reports whether the low three bytes of w (little-endian) are a well-formed
+// three-byte sequence whose rune stop does not mark.
+func plainCJK(w uint32, stop *bmpSet) bool {
+	// XOR with the byte pattern 1110xxxx 10xxxxxx 10xxxxxx leaves only the payload bits of
+	// a well-formed three-byte sequence: the lead's low nibble and two 6-bit groups.
+	w ^= 0x8080E0
+	return w&0xC0C0F0 == 0 && stop[(w&0x0F)<<6|w>>8&0x3F]&(1<<(w>>16&63)) == 0
 }
 
 // cjkStops returns set together with every rune below U+3000 and in U+D000–U+DFFF: the table
@@ -396,13 +520,4 @@ var t2s = map[rune]rune{
 	'麼': '么', '葉': '叶', '衛': '卫', '陽': '阳', '雙': '双', '讚': '赞', '贊': '赞', '極': '极',
 	'嗎': '吗', '賣': '卖', '買': '买', '書': '书', '裏': '里', '裡': '里',
 	'蕞': '最', '冣': '最', '㝡': '最',
-}
-
-// asciiGapEnd returns the end of the run of ASCII bytes at text[i:] that are neither letters nor
-// digits.
-func asciiGapEnd(text string, i int) int {
-	for i < len(text) && text[i] < 0x80 && asciiClass[text[i]]&(cLetter|cDigit) == 0 {
-		i++
-	}
-	return i
 }

@@ -40,6 +40,8 @@ type trieNode struct {
 	runes []rune
 	kids  []int32
 	term  int32 // pattern index + 1, or 0
+	// follow has bit c&63 set for every child rune c: a rune whose bit is clear has no edge.
+	follow uint64
 }
 
 // trie matches patterns over folded runes, skipping a few noise runes between pattern runes.
@@ -49,12 +51,26 @@ type trie struct {
 	rootASC [128]int32
 	rootBMP *bmpSet        // raw BMP runes whose fold is a root rune
 	stop    *bmpSet        // cjkStops(rootBMP), for skipPlainCJK
-	rootKid map[rune]int32 // the root's children for runes outside ASCII: faster than its long list
-	wild    []int32        // nodes reached through a wildcard edge
+	rootKid map[rune]int32 // the root's children for runes outside the BMP (and wildRune)
+	// The root's children for BMP runes outside ASCII, in pages of 64 runes:
+	// rootPages[rootPage[r>>6]<<6|r&63] is the child (0: none). Runes without one share page 0.
+	rootPage  [0x10000 >> 6]uint16
+	rootPages []int32
+	wild      []int32 // nodes reached through a wildcard edge
+	// asciiStart classifies ASCII bytes for a scan that looks only at word starts (start*).
+	asciiStart [128]uint8
 	// bigram[a] has bit b set when a pattern starting with ASCII letter a continues with
 	// ASCII letter b; a word whose first two letters are not a bigram cannot match.
 	bigram [26]uint32
 }
+
+// What an ASCII byte is at the start of a word (trie.asciiStart).
+const (
+	startNone   = iota // not a letter or digit
+	startAlnum         // a letter or digit that starts no pattern
+	startLetter        // a letter that may start a pattern (see mayStartWord)
+	startDigit         // a digit that starts a pattern
+)
 
 // mayStartWord reports whether a pattern may match at the ASCII letter text[i] (folded to
 // lower case) given the byte after it.
@@ -124,11 +140,15 @@ func (t *trie) add(p pattern) bool {
 	return true
 }
 
-// next returns the child of node n for rune r, or -1.
+// next returns the child of node n for rune r, or -1. It is for the finished trie (see finish).
 func (t *trie) next(n int32, r rune) int32 {
 	if n == 0 {
 		if uint32(r) < 0x80 {
 			if k := t.rootASC[r]; k != 0 {
+				return k
+			}
+		} else if uint32(r) < 0x10000 {
+			if k := t.rootPages[int(t.rootPage[r>>6])<<6|int(r&63)]; k != 0 {
 				return k
 			}
 		} else if k, ok := t.rootKid[r]; ok {
@@ -137,6 +157,9 @@ func (t *trie) next(n int32, r rune) int32 {
 		return -1
 	}
 	nd := &t.nodes[n]
+	if nd.follow&(1<<(uint32(r)&63)) == 0 {
+		return -1 // most walks end here, at a rune with no edge
+	}
 	if len(nd.runes) <= 8 { // most nodes have one or two children
 		for i, c := range nd.runes {
 			if c == r {
@@ -177,12 +200,26 @@ func (t *trie) finish() {
 	t.rootBMP = new(bmpSet)
 	root := &t.nodes[0]
 	t.rootKid = make(map[rune]int32)
+	t.rootPages = make([]int32, 64)
 	for i, c := range root.runes {
-		if c >= 0x80 || c < 0 {
+		switch {
+		case c >= 0x80 && c < 0x10000:
+			t.rootBMP.add(c)
+			pg := &t.rootPage[c>>6]
+			if *pg == 0 {
+				*pg = uint16(len(t.rootPages) >> 6)
+				t.rootPages = append(t.rootPages, make([]int32, 64)...)
+			}
+			t.rootPages[int(*pg)<<6|int(c&63)] = root.kids[i]
+		case c >= 0x80 || c < 0:
 			t.rootKid[c] = root.kids[i]
 		}
-		if c >= 0x80 && c < 0x10000 {
-			t.rootBMP.add(c)
+	}
+	for n := range t.nodes {
+		nd := &t.nodes[n]
+		nd.follow = 0
+		for _, c := range nd.runes {
+			nd.follow |= 1 << (uint32(c) & 63)
 		}
 	}
 	// Runes that fold to a root rune: letters and digits in other styles, traditional forms.
@@ -200,6 +237,16 @@ func (t *trie) finish() {
 		}
 	}
 	t.stop = cjkStops(t.rootBMP)
+	for b := range t.asciiStart {
+		switch cl := asciiClass[b]; {
+		case cl&cLetter != 0 && t.rootASC[b|0x20] != 0:
+			t.asciiStart[b] = startLetter
+		case cl&cDigit != 0 && t.rootASC[b] != 0:
+			t.asciiStart[b] = startDigit
+		case cl&(cLetter|cDigit) != 0:
+			t.asciiStart[b] = startAlnum
+		}
+	}
 }
 
 // starts reports whether raw rune r may start a pattern.
@@ -208,6 +255,30 @@ func (t *trie) starts(r rune) bool {
 		return t.rootBMP.has(r)
 	}
 	return t.next(0, fold(r)) > 0
+}
+
+// deadEnd reports whether walk(text, i, …) certainly finds nothing, where text[i:] starts with
+// the three-byte rune r that may start a pattern: r is a CJK ideograph that folds to itself,
+// no pattern is r alone, and the next rune is such an ideograph too that continues no pattern
+// after r (walk would stop there: an ideograph is neither noise nor a symbol). Most walks from
+// common characters (全, 国, 中, 加) end that way; the check costs a fraction of a walk.
+func (t *trie) deadEnd(text string, i int, r rune) bool {
+	if r < 0x3400 || r > 0x9FFF || foldable.has(r) {
+		return false
+	}
+	k := t.rootPages[int(t.rootPage[r>>6])<<6|int(r&63)]
+	if k <= 0 {
+		return false
+	}
+	nd := &t.nodes[k]
+	if nd.term != 0 {
+		return false
+	}
+	r2, ok := decode.Rune3(text, i+3)
+	if !ok || r2 < 0x3400 || r2 > 0x9FFF || foldable.has(r2) {
+		return false
+	}
+	return nd.follow&(1<<(r2&63)) == 0
 }
 
 // tmatch is one pattern ending at end.
