@@ -34,6 +34,18 @@ func T2S() map[rune]rune {
 		}
 		m[kr] = vr
 	}
+	// OpenCC maps a few characters to another traditional form (薴 → 苧, 苧 → 苎): follow each
+	// chain to its end so that folding is idempotent (found by FuzzNormalize).
+	for k, v := range m {
+		for i := 0; i < 4; i++ {
+			w, ok := m[v]
+			if !ok || w == k {
+				break
+			}
+			v = w
+		}
+		m[k] = v
+	}
 	return m
 }
 
