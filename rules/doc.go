@@ -65,9 +65,10 @@
 // Advertising-Law); the benchmarks run it over every note of the corpus in package
 // moderation/text/texttest (22 realistic mixed Chinese/English notes, 11,949 bytes) and report
 // CPU time per corpus pass (cpu-ns/op) and MB per CPU-second besides wall-clock MB/s.
-// BenchmarkStages splits it (CPU time per pass, shipped rules, runes engine; medians of 5):
-// normalise ≈ 42 µs (≈ 287 MB/cpu-s), match ≈ 23 µs, contacts ≈ 45–49 µs, ad-law ≈ 25 µs; the
-// whole stage ≈ 152 µs, ≈ 78 MB/cpu-s (100k terms: ≈ 57 MB/cpu-s). ScanText steps the runes
+// BenchmarkStages splits it into normalise, match, contacts and ad-law (CPU time per pass,
+// shipped rules, runes engine); README "Text moderation" keeps the measured figures, which
+// depend on the machine (the same commit ran 2.2–2.6× slower on one development machine than on
+// another), and callgrind's instruction counts, which do not. ScanText steps the runes
 // automaton on the normalised units themselves (no key decoding, unit positions). The figures in
 // the table above were taken on a single 544-byte note before the corpus existed.
 //
