@@ -347,11 +347,9 @@ func dhashDihedral(img *image.RGBA) ([8]uint64, error) {
 	small := image.NewRGBA(image.Rect(0, 0, w, h))
 	for k := range out {
 		for by := range h {
-			y0 := by * n / h
-			y1 := max((by+1)*n/h, y0+1)
+			y0, y1 := blockSpan(by, n, h)
 			for bx := range w {
-				x0 := bx * n / w
-				x1 := max((bx+1)*n/w, x0+1)
+				x0, x1 := blockSpan(bx, n, w)
 				// The block's first and last pixels in img give its rectangle there.
 				ax, ay := mapPoint(dihedralInverse[k], x0, y0, n, n)
 				zx, zy := mapPoint(dihedralInverse[k], x1-1, y1-1, n, n)
@@ -466,16 +464,21 @@ func toHashSize(g *image.Gray, r image.Rectangle) *image.RGBA {
 	return newIntegral(g).toHashSize(r)
 }
 
+// blockSpan returns the samples [lo, hi) of block i when size samples are split into parts
+// blocks: at least one sample each, so that an image smaller than the grid still fills it.
+func blockSpan(i, size, parts int) (lo, hi int) {
+	lo = i * size / parts
+	return lo, max((i+1)*size/parts, lo+1)
+}
+
 // areaScale averages a rw×rh region of 8-bit samples (row stride, sample step) into w×h
 // blocks, written as grey RGBA.
 func areaScale(pix []uint8, stride, step, rw, rh, w, h int) *image.RGBA {
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
 	for y := range h {
-		y0 := y * rh / h
-		y1 := max((y+1)*rh/h, y0+1)
+		y0, y1 := blockSpan(y, rh, h)
 		for x := range w {
-			x0 := x * rw / w
-			x1 := max((x+1)*rw/w, x0+1)
+			x0, x1 := blockSpan(x, rw, w)
 			var s uint32
 			for yy := y0; yy < y1; yy++ {
 				row := pix[yy*stride:]
