@@ -206,17 +206,27 @@ func TestBoxGraySamples(t *testing.T) {
 	}
 }
 
-// TestDHashDihedral checks the summed-area shortcut against dhash on transformed pixels, for
-// every dihedral transform.
-func TestDHashDihedral(t *testing.T) {
-	t.Parallel()
+// hashSizeSamples returns test photos decoded and reduced to hash size, as hashing does,
+// by file name.
+func hashSizeSamples(t *testing.T) map[string]*image.RGBA {
+	t.Helper()
+	out := map[string]*image.RGBA{}
 	for _, f := range []string{"cv_lake.jpg", "cv_tree.jpg", "cv_box.jpg", "video-001.lossy.webp"} {
 		d, err := DecodeGuarded(readTestdata(t, f), 0, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		g := trim(shrink(d.Image))
-		small := toHashSize(g, g.Bounds())
+		out[f] = toHashSize(g, g.Bounds())
+	}
+	return out
+}
+
+// TestDHashDihedral checks the summed-area shortcut against dhash on transformed pixels, for
+// every dihedral transform.
+func TestDHashDihedral(t *testing.T) {
+	t.Parallel()
+	for f, small := range hashSizeSamples(t) {
 		got, err := dhashDihedral(small)
 		if err != nil {
 			t.Fatal(err)
@@ -254,13 +264,7 @@ func dihedral(src *image.RGBA, k int) *image.RGBA {
 // pixels, for every dihedral transform.
 func TestPHashDihedral(t *testing.T) {
 	t.Parallel()
-	for _, f := range []string{"cv_lake.jpg", "cv_tree.jpg", "cv_box.jpg", "video-001.lossy.webp"} {
-		d, err := DecodeGuarded(readTestdata(t, f), 0, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g := trim(shrink(d.Image))
-		small := toHashSize(g, g.Bounds())
+	for f, small := range hashSizeSamples(t) {
 		got := phashDihedral(small)
 		for k := range 8 {
 			want, err := phash(dihedral(small, k))
