@@ -230,3 +230,52 @@ func TestPublishOCRUpdateIsIdempotent(t *testing.T) {
 		t.Fatalf("stream has %d entries, want verdict.created and one verdict.updated", n)
 	}
 }
+
+// TestTextVerdictsDoNotWaitForOCR holds the OCR worker on its first image (its concurrency is 1)
+// and checks that the text verdicts of that note and of later notes with images are published
+// meanwhile; the held note's verdict.updated follows once OCR is let go.
+func TestTextVerdictsDoNotWaitForOCR(t *testing.T) {
+	t.Parallel()
+	e := newOCREnv(t)
+	const held = "https://img.example/n-held/0.jpg"
+	gate := make(chan struct{})
+	e.mu.Lock()
+	e.gates[held] = gate
+	e.mu.Unlock()
+	first := note("n-held", "a lovely lamp", held+"#text=V: abc_123")
+	if _, err := e.client.Submit(context.Background(), first); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "OCR to start reading the held image", 20*time.Second, func() bool { return e.reads(held) == 1 })
+	ids := []string{first.ID}
+	for i := range 5 {
+		id := "n-after-" + string(rune('a'+i))
+		it := note(id, "a reading lamp, warm light", "https://img.example/"+id+"/0.jpg#text=微信 xyz789")
+		if _, err := e.client.Submit(context.Background(), it); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	waitFor(t, "every text verdict while OCR is held", 20*time.Second, func() bool {
+		for _, id := range ids {
+			if len(verdictsOf(t, e, id)) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	for _, id := range ids {
+		if vs := verdictsOf(t, e, id); len(vs) != 1 || vs[0].EventType != moderation.EventCreated || vs[0].Decision != moderation.Pass {
+			t.Fatalf("%s: events %+v while OCR is held, want only the text verdict (verdict.created, pass)", id, vs)
+		}
+	}
+	close(gate)
+	waitFor(t, "the OCR updates once OCR is let go", 20*time.Second, func() bool {
+		for _, id := range ids {
+			if len(verdictsOf(t, e, id)) != 2 {
+				return false
+			}
+		}
+		return true
+	})
+}
