@@ -77,6 +77,15 @@ func newOCREnv(t *testing.T) *ocrEnv {
 	return e
 }
 
+// hold makes reads of path wait until release is called.
+func (e *ocrEnv) hold(path string) (release func()) {
+	gate := make(chan struct{})
+	e.mu.Lock()
+	e.gates[path] = gate
+	e.mu.Unlock()
+	return func() { close(gate) }
+}
+
 func (e *ocrEnv) reads(path string) int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -172,10 +181,7 @@ func TestOCRNeverOverridesModerator(t *testing.T) {
 	t.Parallel()
 	e := newOCREnv(t)
 	const path = "https://img.example/n-mod/0.jpg"
-	gate := make(chan struct{})
-	e.mu.Lock()
-	e.gates[path] = gate
-	e.mu.Unlock()
+	release := e.hold(path)
 	it := note("n-mod", "a lovely lamp", path+"#text=V: abc_123")
 	if _, err := e.client.Submit(context.Background(), it); err != nil {
 		t.Fatal(err)
@@ -190,7 +196,7 @@ func TestOCRNeverOverridesModerator(t *testing.T) {
 	if _, err := e.pub.Publish(context.Background(), v); err != nil {
 		t.Fatal(err)
 	}
-	close(gate)
+	release()
 	waitFor(t, "the OCR task to finish", 20*time.Second, func() bool { return e.ocrIdle(t) })
 	vs := verdictsOf(t, e, it.ID)
 	if len(vs) != 2 || vs[1].DecidedBy != "moderator:m1" {
@@ -238,10 +244,7 @@ func TestTextVerdictsDoNotWaitForOCR(t *testing.T) {
 	t.Parallel()
 	e := newOCREnv(t)
 	const held = "https://img.example/n-held/0.jpg"
-	gate := make(chan struct{})
-	e.mu.Lock()
-	e.gates[held] = gate
-	e.mu.Unlock()
+	release := e.hold(held)
 	first := note("n-held", "a lovely lamp", held+"#text=V: abc_123")
 	if _, err := e.client.Submit(context.Background(), first); err != nil {
 		t.Fatal(err)
@@ -269,7 +272,7 @@ func TestTextVerdictsDoNotWaitForOCR(t *testing.T) {
 			t.Fatalf("%s: events %+v while OCR is held, want only the text verdict (verdict.created, pass)", id, vs)
 		}
 	}
-	close(gate)
+	release()
 	waitFor(t, "the OCR updates once OCR is let go", 20*time.Second, func() bool {
 		for _, id := range ids {
 			if len(verdictsOf(t, e, id)) != 2 {
