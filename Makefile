@@ -18,7 +18,7 @@ test: ## run every test with the race detector, then the OCR tests (needs redis-
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)
 	$(MAKE) test-ocr
 
-test-ocr: ## the OCR tests, built with -tags tesseract (needs libtesseract-dev tesseract-ocr-chi-sim tesseract-ocr-eng fonts-wqy-microhei)
+test-ocr: ## the OCR tests, built with -tags tesseract (needs libtesseract-dev tesseract-ocr-chi-sim tesseract-ocr-eng fonts-wqy-microhei fonts-noto-cjk)
 	$(GO) test -tags tesseract -count=1 -timeout 10m -run 'Tesseract|OCR' ./moderation/imagetext/... ./cmd/trustd/...
 
 test-short: ## run every test without the race detector

@@ -17,9 +17,12 @@ var (
 	ocrMade    []ocrfixture.Case // the cases generated so far, shared by the tests
 )
 
+// ocrAllFonts is the number of cases that renders one round (ocrfixture.Round) in each font.
+var ocrAllFonts = len(ocrfixture.Fonts) * ocrfixture.Round
+
 // ocrCases returns the first n generated OCR cases (photos of testdata/images with a contact
-// rendered on them). Without the font (fonts-wqy-microhei) the test is skipped, except in CI
-// (CI set), where it fails: CI installs the font.
+// rendered on them). Without the fonts (fonts-wqy-microhei, fonts-noto-cjk) the test is
+// skipped, except in CI (CI set), where it fails: CI installs the fonts.
 func ocrCases(t testing.TB, n int) []ocrfixture.Case {
 	t.Helper()
 	ocrGenOnce.Do(func() { ocrGen, ocrGenErr = ocrfixture.New(imagesDir) })

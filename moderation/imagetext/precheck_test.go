@@ -8,13 +8,12 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/trustd/trustd/moderation/imagetext/internal/ocrfixture"
 	"github.com/trustd/trustd/moderation/text/texttest"
 )
 
 func TestPrecheckFindsRenderedText(t *testing.T) {
 	t.Parallel()
-	cases := ocrCases(t, 2*ocrfixture.Round)
+	cases := ocrCases(t, ocrAllFonts)
 	found := 0
 	for _, c := range cases {
 		p := CheckText(c.Image)
@@ -89,7 +88,7 @@ func BenchmarkPrecheck(b *testing.B) {
 		plain = append(plain, img)
 	}
 	var text []image.Image
-	for _, c := range ocrCases(b, 2*ocrfixture.Round) {
+	for _, c := range ocrCases(b, ocrAllFonts) {
 		text = append(text, c.Image)
 	}
 	for _, set := range []struct {

@@ -1,8 +1,10 @@
 // Package ocrfixture generates the test photos of the OCR tests: real photos (the repository's
 // testdata/images) scaled to a platform upload width, with a contact (a WeChat id or a mobile
-// number, in Chinese or English) rendered on them in WenQuanYi Micro Hei (Debian's
-// fonts-wqy-microhei) at 24–48 px, in several positions and colours, then JPEG-encoded as an
-// upload would be. Generation is deterministic: the same index always gives the same case.
+// number, in Chinese or English) rendered on them in a common Chinese font (one per round of
+// cases: WenQuanYi Micro Hei, Noto Sans CJK SC, Noto Serif CJK SC, from Debian's
+// fonts-wqy-microhei and fonts-noto-cjk) at 24–48 px, in several positions and colours, then
+// JPEG-encoded as an upload would be. Generation is deterministic: the same index always gives
+// the same case.
 package ocrfixture
 
 import (
@@ -14,6 +16,7 @@ import (
 	"image/jpeg"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"golang.org/x/image/draw"
@@ -22,11 +25,25 @@ import (
 	"golang.org/x/image/math/fixed"
 )
 
-// FontPath is where Debian's fonts-wqy-microhei installs WenQuanYi Micro Hei.
-const FontPath = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+// Font is a font the cases are rendered in: font Index of the collection at Path, installed
+// by the Debian package Package.
+type Font struct {
+	Name    string
+	Path    string
+	Index   int
+	Package string
+}
 
-// ErrNoFont means the font is not installed (apt-get install fonts-wqy-microhei).
-var ErrNoFont = errors.New("ocrfixture: " + FontPath + " not found: apt-get install fonts-wqy-microhei")
+// Fonts are the fonts of the cases, one per round (Round cases): a sans-serif common on Linux,
+// the sans-serif of most phone apps (Noto Sans CJK is Source Han Sans) and a Song (serif) face.
+var Fonts = []Font{
+	{"WenQuanYi Micro Hei", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0, "fonts-wqy-microhei"},
+	{"Noto Sans CJK SC", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2, "fonts-noto-cjk"},
+	{"Noto Serif CJK SC", "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", 2, "fonts-noto-cjk"},
+}
+
+// ErrNoFont means a font of Fonts is not installed; the error names the package to install.
+var ErrNoFont = errors.New("ocrfixture: font not found")
 
 // Photos are the photos of testdata/images the cases are drawn on: no text of their own.
 var Photos = []string{"cv_apple", "cv_fruits", "cv_squirrel", "cv_butterfly", "cv_plant", "cv_orange", "cv_lake", "cv_tree"}
@@ -65,42 +82,49 @@ type Case struct {
 	Photo   string
 	Contact Contact
 	Size    float64
+	Font    int             // its font: an index into Fonts
 	Style   string          // StyleOutline, StyleLabel or StylePlain
-	Box     image.Rectangle // where the text was drawn
+	Box     image.Rectangle // the glyphs' bounds (an outline adds 2 px around them)
 	JPEG    []byte          // the upload
 	Image   image.Image     // the decoded upload
 }
 
 // Generator renders cases. It is safe for concurrent use.
 type Generator struct {
-	dir    string // testdata/images
-	face   func(size float64) (font.Face, error)
+	dir    string           // testdata/images
+	fonts  []*opentype.Font // parsed Fonts
 	mu     sync.Mutex
 	photos map[string]image.Image
 }
 
-// New returns a generator reading photos from dir (the repository's testdata/images).
+// New returns a generator reading photos from dir (the repository's testdata/images). It
+// fails with ErrNoFont when a font of Fonts is not installed.
 func New(dir string) (*Generator, error) {
-	b, err := os.ReadFile(FontPath)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, ErrNoFont
-	}
-	if err != nil {
-		return nil, err
-	}
-	ttf, err := alignedFont(b, 0)
-	if err != nil {
-		return nil, err
-	}
-	f, err := opentype.Parse(ttf)
-	if err != nil {
-		return nil, fmt.Errorf("ocrfixture: parse font: %w", err)
-	}
 	g := &Generator{dir: dir, photos: map[string]image.Image{}}
-	g.face = func(size float64) (font.Face, error) {
-		return opentype.NewFace(f, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull})
+	for _, fo := range Fonts {
+		b, err := os.ReadFile(fo.Path)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s (%s): apt-get install %s", ErrNoFont, fo.Name, fo.Path, fo.Package)
+		}
+		if err != nil {
+			return nil, err
+		}
+		ttf, err := alignedFont(b, fo.Index)
+		if err != nil {
+			return nil, fmt.Errorf("ocrfixture: %s: %w", fo.Name, err)
+		}
+		f, err := opentype.Parse(ttf)
+		if err != nil {
+			return nil, fmt.Errorf("ocrfixture: parse %s: %w", fo.Name, err)
+		}
+		g.fonts = append(g.fonts, f)
 	}
 	return g, nil
+}
+
+// face returns font i of Fonts at size px.
+func (g *Generator) face(i int, size float64) (font.Face, error) {
+	return opentype.NewFace(g.fonts[i], &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull})
 }
 
 // Photo returns photo name scaled to Width.
@@ -138,21 +162,24 @@ func (g *Generator) PhotoJPEG(name string) ([]byte, error) {
 // Case returns case i (any i ≥ 0; the cases cycle through photos, contacts, sizes,
 // positions and colours so that consecutive cases differ in all of them). Photos, sizes and
 // styles repeat together every Round cases, so each round draws its photos one further on:
-// round r gives photo p the size and style that photo p+r had in round 0.
+// round r gives photo p the size and style that photo p+r had in round 0, and is rendered in
+// font r of Fonts (cycling).
 func (g *Generator) Case(i int) (Case, error) {
+	fi := (i / Round) % len(Fonts)
 	c := Case{
 		Photo:   Photos[(i+i/Round)%len(Photos)],
 		Contact: Contacts[(i+i/len(Photos))%len(Contacts)],
 		Size:    Sizes[i%len(Sizes)],
+		Font:    fi,
 	}
-	c.Name = fmt.Sprintf("%02d_%s_%gpx_%s", i, c.Photo, c.Size, Styles[i%len(Styles)])
+	c.Name = fmt.Sprintf("%02d_%s_%gpx_%s_%s", i, c.Photo, c.Size, Styles[i%len(Styles)], strings.ReplaceAll(Fonts[fi].Name, " ", ""))
 	photo, err := g.Photo(c.Photo)
 	if err != nil {
 		return c, err
 	}
 	img := image.NewRGBA(photo.Bounds())
 	draw.Copy(img, image.Point{}, photo, photo.Bounds(), draw.Src, nil)
-	face, err := g.face(c.Size)
+	face, err := g.face(fi, c.Size)
 	if err != nil {
 		return c, err
 	}
@@ -176,8 +203,10 @@ func (g *Generator) Case(i int) (Case, error) {
 	case 4: // top right, a third down
 		x, y = W-adv-margin, H/3
 	}
-	box := image.Rect(x, y, x+adv, y+asc+desc)
-	c.Box = box
+	box := image.Rect(x, y, x+adv, y+asc+desc) // the layout box, from the font's metrics
+	d.Dot = fixed.P(x, y+asc)
+	ink, _ := d.BoundString(c.Contact.Text) // the glyphs' own bounds: a font's ascent may leave room above them
+	c.Box = image.Rect(ink.Min.X.Floor(), ink.Min.Y.Floor(), ink.Max.X.Ceil(), ink.Max.Y.Ceil())
 	c.Style = Styles[i%len(Styles)]
 	fg, bg := pickColours(img, box, i)
 	switch c.Style {
@@ -222,9 +251,9 @@ func withAlpha(c color.Color, a uint8) color.Color {
 	return color.RGBA{uint8(r >> 8 * f / 255), uint8(g >> 8 * f / 255), uint8(b >> 8 * f / 255), a}
 }
 
-// Line renders text black on white at size px with a margin, as a clean scan.
-func (g *Generator) Line(text string, size float64) (image.Image, error) {
-	face, err := g.face(size)
+// Line renders text black on white at size px in font i of Fonts with a margin, as a clean scan.
+func (g *Generator) Line(text string, size float64, i int) (image.Image, error) {
+	face, err := g.face(i, size)
 	if err != nil {
 		return nil, err
 	}
