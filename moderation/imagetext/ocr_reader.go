@@ -128,9 +128,9 @@ func (r *Reader) fetch(ctx context.Context, url string) (image.Image, error) {
 // the EXIF orientation): "" when the pre-check finds no strip worth reading (counted as
 // skipped_no_text). The pre-check and OCR see the same image: img itself, in colour, when it
 // is within OCRPixels (coloured text can stand out from its background in colour only; see
-// ocrPages), else its luma reduced to fit. WeChat ids split at
-// their "_" are joined again (repairIDs). Errors are OCR failures, context errors and
-// ErrOCRTimeout; each is counted.
+// ocrPages), else its luma reduced to fit. OCR's usual misreadings of contacts are repaired
+// (repairOCR: WeChat ids split at their "_", digits read as letters). Errors are OCR failures,
+// context errors and ErrOCRTimeout; each is counted.
 func (r *Reader) Read(ctx context.Context, img image.Image) (string, error) {
 	t := time.Now()
 	src := img
@@ -169,7 +169,7 @@ func (r *Reader) Read(ctx context.Context, img image.Image) (string, error) {
 	}
 	r.m.stage(stageOCR, t)
 	r.m.outcome(OutcomeRecognized)
-	return capText(repairIDs(strings.Join(lines, "\n")), r.cfg.MaxText), nil
+	return capText(repairOCR(strings.Join(lines, "\n")), r.cfg.MaxText), nil
 }
 
 // ErrOCRTimeout means the OCR of one image took longer than ReaderConfig.Timeout.

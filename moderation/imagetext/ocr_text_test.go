@@ -21,6 +21,25 @@ func TestRepairIDs(t *testing.T) {
 	}
 }
 
+func TestRepairDigits(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ in, want string }{
+		{"咨询T86-0011-2233", "咨询186-0011-2233"},   // a serif 1 read as T
+		{"电话 l38 I234 5678", "电话 138 1234 5678"}, // two letters
+		{"手机:139O2345678", "手机:13902345678"},     // 0 read as O
+		{"13912345678", "13912345678"},           // nothing to repair
+		{"电话 l38 I234 S67B", "电话 l38 I234 S67B"}, // four letters: left alone
+		{"T00-0011-2233", "T00-0011-2233"},       // would not be a mobile number
+		{"ISBN 978-7-111", "ISBN 978-7-111"},     // not shaped like one
+		{"model T860011223", "model T860011223"}, // T860011223 is 10 characters
+		{"SKU BT86O0112233", "SKU BT86O0112233"}, // inside a longer token
+	} {
+		if got := repairDigits(c.in); got != c.want {
+			t.Errorf("repairDigits(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
 func TestHasContact(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
