@@ -32,11 +32,19 @@
 // normalised terms in the normalised text, and every match maps back to the original bytes.
 // Latin terms match whole words: the match must start and end on a word boundary; a boundary the
 // term does not have is only allowed inside the match when the pieces are at most two letters
-// ("f u c k", "sh it") or for one split of a longer word at white space ("bit ch"); plurals
+// ("f u c k", "sh it") or for one split of a longer word at white space ("bit ch") unless one
+// piece is an English function word ("the pen is" is no "penis"); filler (emoji, invisible
+// controls) between letters is no split at all ("f🤬uck"); a term of three letters or fewer
+// must not touch a digit except across white space ("SB-100" is a model number); plurals
 // (dicks, bitches) and repeated tokens (sbsb) extend a match; runs of one letter must agree with
 // the term unless elongated (fuuuck) or the term is long (ashole for asshole); a vowel replaced by
-// a symbol is accepted in terms of four letters or more (f*ck). CJK terms match as substrings
-// across any noise.
+// a symbol is accepted in terms of four letters or more (f*ck, bullsh*t). CJK terms match as
+// substrings across any noise; a repeated last character belongs to the text after the term
+// (傻逼逼), a repeated first one does not (狗狗 and 妈妈 are words of their own).
+//
+// A policy line "contact TYPE:disguised LABELS" gives contacts written to slip past filters
+// (numbers in Chinese, circled, keycap or financial digits; e-mail with "@" spelled out) their
+// own labels; the default makes them traffic diversion (contact,ad), which blocks.
 //
 // # Engines
 //

@@ -8,6 +8,7 @@ import (
 
 	"github.com/trustd/trustd/moderation"
 	"github.com/trustd/trustd/moderation/text"
+	"github.com/trustd/trustd/moderation/text/detect"
 )
 
 // categoryTarget is the dictionary category of words that address a person (你, you, ur …). Its
@@ -188,6 +189,10 @@ func (s *Set) Decide(ev *moderation.Evidence) moderation.Outcome {
 	}
 	for _, c := range ev.Contacts {
 		ls := s.policy.contact[c.Type]
+		typ := c.Type
+		if dl, ok := s.policy.contact[c.Type+":disguised"]; ok && disguised(c) {
+			ls, typ = dl, c.Type+" (disguised)"
+		}
 		if len(ls) == 0 {
 			ls = []moderation.Label{moderation.LabelContact}
 		}
@@ -197,7 +202,7 @@ func (s *Set) Decide(ev *moderation.Evidence) moderation.Outcome {
 			ld, _ := s.policy.decision(string(l), scene)
 			d = moderation.Max(d, ld)
 		}
-		raise(d, fmt.Sprintf("%s contact in %s %d:%d (labels %v)", c.Type, c.Field, c.Start, c.End, ls))
+		raise(d, fmt.Sprintf("%s contact in %s %d:%d (labels %v)", typ, c.Field, c.Start, c.End, ls))
 	}
 	for _, sig := range ev.Signals {
 		if sig.Label != "" {
@@ -244,4 +249,20 @@ func (s *Set) aimed(it *moderation.Item, h moderation.Hit) bool {
 	}
 	_, ok := s.policy.aimed(s.policy.targets(find(s.dict, s.dictPats, text.Normalize(field))), h.Start, h.End)
 	return ok
+}
+
+// disguised reports whether a contact is written so as to slip past filters: a number with
+// digits other than ASCII and full-width ones (一三八, ①, 1️⃣, 壹, ⑴), or an e-mail address
+// with its "@" spelled out (kate [at] gmail [dot] com). A policy line "contact TYPE:disguised
+// LABELS" gives such contacts their own labels (contact phone:disguised contact,ad).
+func disguised(c moderation.Contact) bool {
+	if c.Type == moderation.ContactEmail {
+		return !strings.ContainsAny(c.Text, "@＠")
+	}
+	for _, r := range c.Text {
+		if r == 0x20E3 || r >= 0x80 && (r < 0xFF10 || r > 0xFF19) && detect.DigitValue(r) >= 0 { // U+20E3: keycap 1️⃣
+			return true
+		}
+	}
+	return false
 }

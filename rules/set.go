@@ -266,7 +266,13 @@ type match struct {
 // the (possibly widened, for repeated tokens) unit range.
 func validate(n *text.Text, p *pattern, a, b int) (int, int, string, bool) {
 	for k := range p.units {
-		if !runOK(n.Units[a+k].Run, p.runs[k], p.units) {
+		if u := &n.Units[a+k]; !runOK(u.Run, p.runs[k], p.units) {
+			// CJK terms match as substrings: a repeated last character belongs to the text
+			// after the term (傻逼逼 holds 傻逼). Not the first one: 狗狗 and 妈妈 are words of
+			// their own (给狗狗买东西 holds no 狗东西); the allowlist takes 他妈妈 and the like.
+			if !u.Latin && u.Run > int32(p.runs[k]) && k == p.units-1 && k > 0 {
+				continue
+			}
 			return 0, 0, "", false
 		}
 	}
@@ -277,7 +283,7 @@ func validate(n *text.Text, p *pattern, a, b int) (int, int, string, bool) {
 		short := true
 		pieceStart := a
 		for k := a + 1; k <= b; k++ {
-			if k == b || n.Units[k].Break != text.BreakNone {
+			if k == b || inWordBreak(n.Units[k].Break) {
 				if k-pieceStart > 2 {
 					short = false
 				}
@@ -288,8 +294,11 @@ func validate(n *text.Text, p *pattern, a, b int) (int, int, string, bool) {
 		// ("bit ch", "blow job"); the whole-word check below still applies to the ends.
 		splits, minPiece, last := 0, p.units, a
 		for k := 1; k < p.units; k++ {
-			if brk := n.Units[a+k].Break; brk != text.BreakNone && !p.breaks[k] {
-				if brk == text.BreakSoft && !short && k != p.censor {
+			if brk := n.Units[a+k].Break; inWordBreak(brk) && !p.breaks[k] {
+				if k == p.censor {
+					continue // the symbol in place of the dropped vowel (bullsh*t) is no split
+				}
+				if brk == text.BreakSoft && !short {
 					return 0, 0, "", false // "who're" is one word, not "whore"
 				}
 				splits++
@@ -301,7 +310,13 @@ func validate(n *text.Text, p *pattern, a, b int) (int, int, string, bool) {
 		if splits > 0 && !short && (splits > 1 || p.units < 4 || minPiece < 2 || p.t.entry.Match != MatchWord) {
 			return 0, 0, "", false
 		}
-		if p.censor > 0 && n.Units[a+p.censor].Break != text.BreakSoft {
+		// A split at white space next to a function word is two words, not a spaced-out one:
+		// "the pen is" is no "penis", "as shole" gives way to that ("ass hole" still matches).
+		if splits == 1 && !short && (functionWord(n.Units[a:last]) || functionWord(n.Units[last:b])) &&
+			n.Units[last].Break == text.BreakHard {
+			return 0, 0, "", false
+		}
+		if brk := n.Units[a+p.censor].Break; p.censor > 0 && brk != text.BreakSoft && brk != text.BreakFiller {
 			return 0, 0, "", false
 		}
 		if p.t.entry.Match == MatchWord {
@@ -318,6 +333,12 @@ func validate(n *text.Text, p *pattern, a, b int) (int, int, string, bool) {
 				why = "whole word (repeated)"
 			}
 			if p.first && a > 0 && n.Units[a].Break == text.BreakNone && n.Units[a-1].Latin {
+				return 0, 0, "", false
+			}
+			// A short Latin term joined to a number is part of a code or model number
+			// (SB-100, WTF3), not a word: the ends must not touch a digit except across space.
+			if p.units <= 3 && (digitAt(n, a-1) && n.Units[a].Break != text.BreakHard ||
+				digitAt(n, b) && n.Units[b].Break != text.BreakHard) {
 				return 0, 0, "", false
 			}
 			if p.last && !wordEnd(n, b) {
@@ -537,6 +558,42 @@ func (s *Set) Entry(dictionary, term string) (Entry, bool) {
 	}
 	return t.entry, true
 }
+
+// functionWords are English words of two or three letters that stand on their own in any
+// sentence (articles, pronouns, prepositions, auxiliaries). A whole-word term split once at
+// white space is not matched when one piece is one of them.
+var functionWords = map[string]bool{
+	"a": true, "i": true, "am": true, "an": true, "as": true, "at": true, "be": true, "by": true, "do": true,
+	"go": true, "he": true, "if": true, "in": true, "is": true, "it": true, "me": true, "my": true, "no": true,
+	"of": true, "on": true, "or": true, "so": true, "to": true, "up": true, "us": true, "we": true,
+	"all": true, "and": true, "any": true, "are": true, "but": true, "can": true, "did": true, "for": true,
+	"had": true, "has": true, "her": true, "him": true, "his": true, "its": true, "not": true, "our": true,
+	"she": true, "the": true, "was": true, "who": true, "you": true,
+}
+
+// functionWord reports whether the units spell one of functionWords.
+func functionWord(us []text.Unit) bool {
+	if len(us) == 0 || len(us) > 3 {
+		return false
+	}
+	var b [3]byte
+	for i, u := range us {
+		if !u.Latin || u.Run != 1 {
+			return false
+		}
+		b[i] = byte(u.Rune)
+	}
+	return functionWords[string(b[:len(us)])]
+}
+
+// digitAt reports whether unit i exists and is an ASCII digit.
+func digitAt(n *text.Text, i int) bool {
+	return i >= 0 && i < len(n.Units) && n.Units[i].Rune >= '0' && n.Units[i].Rune <= '9'
+}
+
+// inWordBreak reports whether a boundary inside a match splits the matched word: white space
+// and punctuation do, filler alone (emoji, invisible controls: "f🤬uck") does not.
+func inWordBreak(b text.Break) bool { return b != text.BreakNone && b != text.BreakFiller }
 
 // wordEnd reports whether a Latin word may end before unit b.
 func wordEnd(n *text.Text, b int) bool {

@@ -7,7 +7,7 @@ import (
 
 // skipped has bit c set for the classes c build drops (a boundary remains): noise, white space,
 // and leet symbols that stayed symbols. A constant bit set costs no load, unlike a table.
-const skipped = 1<<ClassNoise | 1<<ClassSpace | 1<<ClassLeet
+const skipped = 1<<ClassNoise | 1<<ClassSpace | 1<<ClassLeet | 1<<ClassFiller
 
 // build turns resolved items into t's units, key and key offsets: noise is dropped (a boundary
 // remains) and runs of one character are collapsed. It takes the main reading of ambiguous
@@ -41,9 +41,14 @@ func buildUnits(units []Unit, items []item) int {
 	for i := range items {
 		it := &items[i]
 		if skipped>>(it.class&7)&1 != 0 {
-			if it.class == ClassSpace {
+			switch {
+			case it.class == ClassSpace:
 				brk = BreakHard
-			} else if brk == BreakNone {
+			case it.class == ClassFiller:
+				if brk == BreakNone {
+					brk = BreakFiller
+				}
+			case brk != BreakHard:
 				brk = BreakSoft
 			}
 			continue

@@ -9,13 +9,17 @@
 //     negative squared / circled letters (🅵🆄🅲🅺) are folded by range;
 //   - case folding;
 //   - confusables → ASCII Latin (Cyrillic о, Greek υ, ɦ …) from a table derived from Unicode
-//     confusables.txt (internal/tables/confusables_latin.txt, see its PROVENANCE);
+//     confusables.txt (internal/tables/confusables_latin.txt, see its PROVENANCE); a character
+//     the table knows keeps its look when NFKD would turn it into another non-ASCII character
+//     (Ϲ → Σ → σ would read o; it reads c);
 //   - traditional → simplified Chinese, character level, from OpenCC 1.1.6's TSCharacters table
 //     (dumped from the Debian libopencc-data package; no pure-Go OpenCC port is on the module proxy
 //     we can use: github.com/longbridgeapp/opencc and github.com/liuzl/gocc are refused);
 //   - classification: Latin letter, other letter (CJK …), digit, white space (a hard word
-//     boundary), noise (punctuation, symbols, emoji, ZWJ, variation selectors, keycaps, zero-width
-//     and bidi controls: skipped, a soft boundary), leet symbol ($ @ ! | +).
+//     boundary), noise (punctuation, ASCII, currency and maths symbols: skipped, a soft
+//     boundary), filler (non-ASCII symbols and emoji, ZWJ, zero-width and bidi controls,
+//     private use, combining marks on their own: skipped, a filler boundary, which the rules
+//     package does not count as a split inside a Latin word: f🤬uck), leet symbol ($ @ ! | +).
 //
 // Then, per Latin token (letters, digits and leet symbols with nothing in between), leetspeak is
 // read as letters when that turns the token into a word (th1$ → this, @$$h073 → asshote, with

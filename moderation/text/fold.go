@@ -72,8 +72,9 @@ func initTables() {
 	bmp = new([0x10000]uint32)
 	emoji = make([]uint32, emojiHi-emojiLo)
 	var buf []item
-	// entry folds r to one item; a rune that folds to nothing is noise in the BMP table and is
-	// left to foldSlow (which emits nothing for it) in the emoji table.
+	// entry folds r to one item; a rune that folds to nothing (a combining mark on its own) is
+	// filler in the BMP table and is left to foldSlow (which emits nothing for it) in the emoji
+	// table.
 	entry := func(r rune, nothing uint32) uint32 {
 		buf = foldSlow(buf[:0], r, 0, 0)
 		switch len(buf) {
@@ -85,7 +86,7 @@ func initTables() {
 		return entryComplex
 	}
 	for r := range rune(0x10000) {
-		bmp[r] = entry(r, mkEntry(0, ClassNoise))
+		bmp[r] = entry(r, mkEntry(0, ClassFiller))
 	}
 	for r := rune(emojiLo); r < emojiHi; r++ {
 		emoji[r-emojiLo] = entry(r, entryComplex)
@@ -134,6 +135,8 @@ func classify(c rune) Class {
 		return ClassSpace
 	case unicode.IsLetter(c):
 		return ClassLetter
+	case c >= utf8.RuneSelf && unicode.In(c, unicode.So, unicode.Sk, unicode.Cf, unicode.Co):
+		return ClassFiller
 	}
 	return ClassNoise
 }
@@ -151,6 +154,17 @@ func foldSlow(dst []item, r rune, start, end int32) []item {
 	var tmp [utf8.UTFMax]byte
 	n := utf8.EncodeRune(tmp[:], r)
 	d := norm.NFKD.Bytes(tmp[:n])
+	// A character the confusables table knows keeps its look when its compatibility
+	// decomposition is another non-ASCII character: Ϲ (lunate sigma, looks like C) decomposes
+	// to Σ, whose small form σ is confusable with o; ϲ decomposes to ς, which is nothing.
+	if c, sz := utf8.DecodeRune(d); sz == len(d) && c != r && c >= utf8.RuneSelf {
+		if m, ok := confuse[unicode.ToLower(r)]; ok {
+			return append(dst, item{r: m, class: ClassLatin, start: start, end: end})
+		}
+		if m, ok := confuse[r]; ok {
+			return append(dst, item{r: m, class: ClassLatin, start: start, end: end})
+		}
+	}
 	for len(d) > 0 {
 		c, sz := utf8.DecodeRune(d)
 		d = d[sz:]

@@ -205,7 +205,7 @@ func spacedLeet(items []item) bool {
 		k := i
 		for {
 			j := k + 1
-			for j < len(items) && items[j].class == ClassNoise {
+			for j < len(items) && (items[j].class == ClassNoise || items[j].class == ClassFiller) {
 				j++
 			}
 			if j == k+1 || j >= len(items) || !single(j) || !leetable(j) {

@@ -13,7 +13,7 @@ type Class uint8
 
 // The character classes.
 const (
-	// ClassNoise is punctuation, symbols, emoji, joiners, variation selectors, controls: skipped
+	// ClassNoise is punctuation and the other symbols (ASCII symbols, currency, maths): skipped
 	// when matching, a soft word boundary.
 	ClassNoise Class = iota
 	// ClassSpace is white space: skipped when matching, a hard word boundary.
@@ -27,6 +27,12 @@ const (
 	// ClassLeet is a symbol that stands for a letter inside a Latin token ($ @ ! |); outside
 	// one it is noise.
 	ClassLeet
+	// ClassFiller is what ordinary writing never puts between two letters of one word but
+	// evasion does: non-ASCII symbols and emoji (So, Sk: 🤬 ❤ ♂ skin tones), format and
+	// invisible controls (Cf: zero width, joiners, bidi), private-use characters and combining
+	// marks left on their own. Skipped when matching like noise; a filler-only boundary
+	// (BreakFiller) does not split a Latin word.
+	ClassFiller
 )
 
 // Break is the kind of boundary in front of a unit.
@@ -37,6 +43,10 @@ const (
 	BreakNone Break = iota // directly adjacent to the previous unit
 	BreakSoft              // only noise (punctuation, symbols, emoji) in between
 	BreakHard              // white space in between, or start of text
+	// BreakFiller: only filler (ClassFiller: emoji, non-ASCII symbols, invisible controls) in
+	// between. A boundary for the ends of a whole-word match, but not a split of the word
+	// inside one ("f🤬uck", "fu\u200bck"): no writing system separates words with them alone.
+	BreakFiller
 )
 
 // Unit is one character of the normalised text: a folded rune, the original byte span it came
@@ -103,7 +113,7 @@ func (t *Text) String() string {
 			switch u.Break {
 			case BreakHard:
 				b.WriteByte(' ')
-			case BreakSoft:
+			case BreakSoft, BreakFiller:
 				b.WriteString("·")
 			}
 		}

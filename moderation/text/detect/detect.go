@@ -124,6 +124,17 @@ func (d *Detector) Contacts(field, text string) []moderation.Contact {
 					}
 				}
 			case cl&cLetter != 0:
+				// The word "at" between spaces may spell an e-mail's "@" (kate at gmail dot com);
+				// tested inline first: most words that start with an a are not "at".
+				if b|0x20 == 'a' && i > 0 && i+2 < len(text) && text[i+1]|0x20 == 't' && text[i+2] == ' ' && text[i-1] == ' ' {
+					if e, _ := spelledAt(text, i, "at"); e > i {
+						if c, ok := spelledEmail(text, i, e, false); ok {
+							cs = append(cs, c)
+							i, prevAlnum = c.end, false
+							continue
+						}
+					}
+				}
 				if !prevAlnum {
 					if b == 'h' || b == 'H' || b == 'w' || b == 'W' {
 						if c, ok := d.schemeURL(text, i); ok {
@@ -151,6 +162,14 @@ func (d *Detector) Contacts(field, text string) []moderation.Contact {
 						continue
 					}
 					domSkip = next
+				}
+			case b == '[' || b == '(' || b == '{':
+				if e, br := spelledAt(text, i, "at"); br {
+					if c, ok := spelledEmail(text, i, e, true); ok {
+						cs = append(cs, c)
+						i, prevAlnum = c.end, false
+						continue
+					}
 				}
 			case b == '$':
 				if c, ok := taoCode(text, i); ok {
@@ -350,6 +369,9 @@ func (t *trie) best(text string, start int, ms []tmatch) int {
 
 func prevIsLetter(text string, pos int) bool {
 	r, _ := utf8.DecodeLastRuneInString(text[:pos])
+	if r >= 0x3400 {
+		return false // a Chinese numeral (双十一TOP1) is no part of a Latin word
+	}
 	fr := fold(r)
 	return fr < 0x80 && asciiClass[fr]&(cLetter|cDigit) != 0
 }

@@ -67,7 +67,10 @@
 //     10-digit timestamp, a run like 12345678, mostly one digit (10000000, 88888888), or
 //     contains 5201314; no unit after it and no negative word before it. Chinese-numeral
 //     runs without a trigger only count as a full mobile number.
-//   - email: local@host with a alphabetic top-level label; ＠ accepted.
+//   - email: local@host with a alphabetic top-level label; ＠ accepted; "@" and "." spelled
+//     out (kate [at] gmail [dot] com, kate(at)qq(dot)com; a plain "kate at gmail dot com"
+//     needs a spelled dot, a strong top-level domain and no determiner as host).
+//     The policy can treat a spelled address as disguised (rules: "contact email:disguised").
 //   - url: http://, https:// and www. URLs; bare domains whose last label is a known TLD
 //     (example.com, t.cn/xyz, baidu点com, brand。cn); TLDs that are also English words or file
 //     extensions (me, to, in, it, app, shop …) need a path, www. or a scheme; ".com/path"

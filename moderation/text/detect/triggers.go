@@ -47,13 +47,16 @@ var (
 
 	// Other platforms' handles: ig: name, telegram @name, 抖音号 12345678.
 	builtinSocial = []string{
-		"instagram", "insta", "ig", "snapchat", "snap", "telegram", "tg", "kik", "line id", "twitter", "tiktok",
+		"instagram", "insta", "ins", "ig", "snapchat", "snap", "telegram", "tg", "kik", "line id", "twitter", "tiktok",
 		"facebook", "fb", "discord", "抖音号", "抖音", "快手号", "快手", "微博", "b站", "飞机号", "纸飞机",
 	}
 
 	builtinTao = []string{
 		"复制这段描述", "复制这段内容", "复制这条信息", "复制这段话", "复制整段", "复制本条", "复制口令",
 		"淘口令", "打开淘宝", "打开手淘", "打开手机淘宝", "打开tb", "打开闲鱼", "打开👉淘宝", "去淘宝搜",
+		// A symbol after 打开 takes the trie's wildcard edge, which does not give back: every
+		// app name after 打开 needs its wildcard spelling too.
+		"打开👉手淘", "打开👉手机淘宝", "打开👉tb", "打开👉闲鱼",
 	}
 )
 
@@ -142,7 +145,7 @@ var connectorWords = []string{"id", "is", "me", "at", "on", "no", "number", "num
 // promoTargets are what a self-promoter asks people to look at.
 var promoTargets = []string{
 	"channel", "channels", "page", "profile", "bio", "video", "videos", "youtube", "yt",
-	"instagram", "insta", "ig", "twitter", "tiktok", "account", "song", "songs", "music", "feed", "content",
+	"instagram", "insta", "ins", "ig", "twitter", "tiktok", "account", "song", "songs", "music", "feed", "content",
 	"sound", "mixtape", "blog", "site", "website", "shop", "store", "stream", "twitch", "podcast", "link", "links",
 	"playlist", "cover", "vlog", "facebook", "fb", "soundcloud", "onlyfans",
 }

@@ -319,3 +319,94 @@ func taoCode(text string, i int) (candidate, bool) {
 	}
 	return candidate{start: i, end: pos + rs, typ: moderation.ContactTaoToken, value: string(buf[:n]), prio: prioTao}, true
 }
+
+// spelledEmail finds an e-mail address whose "@" and "." are spelled out: "kate [at] gmail
+// [dot] com", "kate(at)qq(dot)com", "kate at gmail dot com". text[as:ae] is the spelled "@"
+// ("[at]", "(at)", "{at}" or the word "at" between spaces). A plain "at" needs a dot spelled
+// out as well ("bought it at amazon.com" is no address), and the last label must be a
+// top-level domain from the strong list (or a weak one after a bracketed "[at]").
+func spelledEmail(text string, as, ae int, bracket bool) (candidate, bool) {
+	le := as
+	for k := 0; k < 2 && le > 0 && text[le-1] == ' '; k++ {
+		le--
+	}
+	lo := le
+	for lo > 0 && text[lo-1] < 0x80 && asciiClass[text[lo-1]]&cLocal != 0 && le-lo < 64 {
+		lo--
+	}
+	for lo < le && (text[lo] == '.' || text[lo] == '-' || text[lo] == '+') {
+		lo++
+	}
+	if lo == le {
+		return candidate{}, false
+	}
+	pos := ae
+	for k := 0; k < 2 && pos < len(text) && text[pos] == ' '; k++ {
+		pos++
+	}
+	var labels []string
+	spelled, end := false, pos
+	for len(labels) < 8 {
+		ls := pos
+		for pos < len(text) && hostByte(text[pos]) && pos-ls < 63 {
+			pos++
+		}
+		if pos == ls {
+			break
+		}
+		labels = append(labels, strings.ToLower(text[ls:pos]))
+		end = pos
+		// A dot: ".", or "[dot]" / "(dot)" / "{dot}" / "dot" with up to two spaces around.
+		if pos+1 < len(text) && text[pos] == '.' && hostByte(text[pos+1]) {
+			pos++
+			continue
+		}
+		p := pos
+		for k := 0; k < 2 && p < len(text) && text[p] == ' '; k++ {
+			p++
+		}
+		w, br := spelledAt(text, p, "dot")
+		if w == p || !br && p == pos {
+			break // "dot" must be bracketed or stand apart
+		}
+		spelled = true
+		for k := 0; k < 2 && w < len(text) && text[w] == ' '; k++ {
+			w++
+		}
+		pos = w
+	}
+	if len(labels) < 2 || !bracket && (!spelled || determiners[labels[0]]) {
+		return candidate{}, false // "back at the dot com peak" is a sentence
+	}
+	if end < len(text) && text[end] < 0x80 && asciiClass[text[end]]&(cLetter|cDigit) != 0 {
+		return candidate{}, false
+	}
+	tld := labels[len(labels)-1]
+	if !strongTLDs[tld] && !(bracket && weakTLDs[tld]) {
+		return candidate{}, false
+	}
+	return candidate{start: lo, end: end, typ: moderation.ContactEmail,
+		value: strings.ToLower(text[lo:le]) + "@" + strings.Join(labels, "."), prio: prioWeb}, true
+}
+
+// determiners cannot be the host after a plain "at": "at the dot com peak".
+var determiners = map[string]bool{"the": true, "this": true, "that": true, "a": true, "an": true, "my": true,
+	"your": true, "our": true, "his": true, "her": true, "their": true, "its": true, "these": true, "those": true}
+
+// spelledAt reads a spelled-out symbol word at text[i:]: "[w]", "(w)", "{w}" (bracketed) or
+// the bare word w followed by a space or the end. It returns the end (i when there is none)
+// and whether it was bracketed.
+func spelledAt(text string, i int, w string) (int, bool) {
+	if i < len(text) && (text[i] == '[' || text[i] == '(' || text[i] == '{') {
+		if j := i + 1 + len(w); j < len(text) && hasPrefixFoldASCII(text[i+1:], w) &&
+			(text[j] == ']' || text[j] == ')' || text[j] == '}') {
+			return j + 1, true
+		}
+		return i, false
+	}
+	if j := i + len(w); j <= len(text) && hasPrefixFoldASCII(text[i:], w) && (j == len(text) || text[j] == ' ') &&
+		(i == 0 || text[i-1] == ' ') {
+		return j, false
+	}
+	return i, false
+}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+)
+
+// TestEvalTextRedTeam scores the red-team sets in testdata/text (written by the trustd
+// developers, see testdata/text/PROVENANCE) through "trustd eval text", the same code path as
+// the command, with the embedded default rules, and fails below floors set a little under the
+// scores reached when the sets were added. The sets measure general mechanisms: nothing in them
+// may be copied into the rules.
+func TestEvalTextRedTeam(t *testing.T) {
+	t.Parallel()
+	type floor struct {
+		precision, recall, maxFPR, agreement float64
+	}
+	tests := []struct {
+		file, scene string
+		overall     floor
+		byLang      map[string]floor
+	}{
+		// Reached: P .979 R .995 FPR .027 agreement .833 (en .975/1/.036, zh .981/.990/.024).
+		{"redteam.jsonl", "comment", floor{0.96, 0.98, 0.04, 0.80},
+			map[string]floor{"en": {0.95, 0.97, 0.06, 0.75}, "zh": {0.96, 0.97, 0.04, 0.80}}},
+		// Written after the fixes and scored once (P .941 R .873 FPR .050); reached after
+		// vocabulary additions: P .945 R .945 FPR .050 agreement .800.
+		{"redteam_holdout.jsonl", "comment", floor{0.92, 0.92, 0.07, 0.75}, nil},
+		// Advertising-Law terms and ordinary notes, note scene. Reached: 1/1/0/1.
+		{"redteam_note.jsonl", "note", floor{0.95, 0.95, 0.07, 0.90}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			t.Parallel()
+			cases := filepath.Join("..", "..", "testdata", "text", tc.file)
+			code, out, stderr := runCmd(t, context.Background(), "", nil, "eval", "text", "--cases", cases,
+				"--scene", tc.scene, "--json", "--misses")
+			if code != 0 {
+				t.Fatalf("eval text: code %d, stderr %s", code, stderr)
+			}
+			var rep evalReport
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatalf("eval text --json: %v\n%s", err, out)
+			}
+			if rep.Invalid != 0 {
+				t.Errorf("%d invalid lines", rep.Invalid)
+			}
+			check := func(what string, c *counts, f floor) {
+				if c == nil {
+					t.Errorf("%s: no scores", what)
+					return
+				}
+				if c.Precision < f.precision || c.Recall < f.recall || c.FPR > f.maxFPR || c.Agreement < f.agreement {
+					t.Errorf("%s: precision %.3f (floor %.2f), recall %.3f (floor %.2f), FPR %.3f (ceiling %.2f), agreement %.3f (floor %.2f)",
+						what, c.Precision, f.precision, c.Recall, f.recall, c.FPR, f.maxFPR, c.Agreement, f.agreement)
+				}
+			}
+			check("overall", &rep.Overall, tc.overall)
+			for lang, f := range tc.byLang {
+				check("lang "+lang, rep.ByLang[lang], f)
+			}
+			if t.Failed() {
+				t.Logf("misclassified: %+v", rep.Misses)
+			}
+		})
+	}
+}
