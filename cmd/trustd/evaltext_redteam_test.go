@@ -22,7 +22,7 @@ func TestEvalTextRedTeam(t *testing.T) {
 		overall     floor
 		byLang      map[string]floor
 	}{
-		// Reached: P .979 R .995 FPR .027 agreement .833 (en .975/1/.036, zh .981/.990/.024).
+		// Reached: P .980 R 1.000 FPR .027 agreement .833 (en .975/1/.036, zh .981/1/.024).
 		{"redteam.jsonl", "comment", floor{0.96, 0.98, 0.04, 0.80},
 			map[string]floor{"en": {0.95, 0.97, 0.06, 0.75}, "zh": {0.96, 0.97, 0.04, 0.80}}},
 		// Written after the fixes and scored once (P .941 R .873 FPR .050); reached after

@@ -57,7 +57,7 @@ func New(cfg Config) (*Detector, error) {
 	interest := *ct.rootBMP
 	d.interest = &interest
 	for r := rune(0x80); r < 0x10000; r++ {
-		if DigitValue(r) >= 0 || isTaoDelim(r) || isDotRune(r) || r == '＠' {
+		if DigitValue(r) >= 0 || isTaoDelim(r) || isDotRune(r) || r == '＠' || isWideLetter(r) {
 			d.interest.add(r)
 		}
 	}
@@ -198,6 +198,9 @@ func (d *Detector) Contacts(field, text string) []moderation.Contact {
 			prevAlnum = r < 0x3400 && isLetterish(r)
 			i += sz
 			continue
+		}
+		if isWideLetter(r) {
+			return d.contactsWide(field, text) // ｗｗｗ．ｓｈｏｐ．ｃｏｍ: see wide.go
 		}
 		if DigitValue(r) >= 0 {
 			if i >= skip && !ideographAt(text, i+sz) {

@@ -76,6 +76,9 @@
 //     extensions (me, to, in, it, app, shop …) need a path, www. or a scheme; ".com/path"
 //     fragments with no host count. Hosts on Config.OwnDomains or their subdomains are not
 //     contacts (and hide whatever they cover).
+//   - full width: a field with a full-width Latin letter (ｗｗｗ．ｓｈｏｐ．ｃｏｍ,
+//     ｋａｔｅ＠ｇｍａｉｌ．ｃｏｍ) is read as a copy with its full-width letters, digits and
+//     address symbols in ASCII; offsets still point into the field (wide.go).
 //   - taokouling: an 8–14 character letter-and-digit code framed by currency signs or key
 //     emoji, up to two spaces inside the frame (￥AbCd1234￥, € AbCd1234 €, $…$, ₳…₳, 🔑…🔑), with at least one letter and either a digit or
 //     both cases; and the 淘口令 phrases 复制这段描述 / 复制这条信息 / 淘口令 / 打开淘宝 / 打开手淘 /

@@ -9,6 +9,7 @@ var fuzzSeeds = []string{
 	"", "\xff", "加❤V：abc_123", "QQ：⑨⑧⑦⑥⑤④③②", "1️⃣3️⃣8️⃣", "￥AbCd1234￥", "复·制这段描述", "a@b.co",
 	"https://x.cn/\xe4\xb8", "蕞·佳", "全网第①", "TOP1", "幺三八\xe2\x91", "微\u200d信：x_12345678", "+86 138 0000 1111",
 	"订单号 13812345678", ".com/", "点com", "$", "￥", "@", "最", "v:", "qq 1 2 3 4 5", "🔑ABCDEFG1🔑",
+	"ｗｗｗ．ｓｈｏｐ９９．ｃｏｍ ｋａｔｅ＠ｇｍａｉｌ．ｃｏｍ", "ｂ\xef\xbc",
 }
 
 // FuzzContacts checks that Contacts never panics and that every span is valid and
