@@ -73,7 +73,7 @@ func TestKeyAndEventIDs(t *testing.T) {
 	if k.String() != "note:n-1:2" {
 		t.Fatalf("Key.String() = %q", k.String())
 	}
-	if moderation.CreatedEventID(k) != moderation.CreatedEventID(k) {
+	if a, b := moderation.CreatedEventID(k), moderation.CreatedEventID(k); a != b {
 		t.Fatal("created event id is not deterministic")
 	}
 	k2 := k
@@ -81,7 +81,7 @@ func TestKeyAndEventIDs(t *testing.T) {
 	if moderation.CreatedEventID(k) == moderation.CreatedEventID(k2) {
 		t.Fatal("different revisions share a created event id")
 	}
-	if moderation.NewEventID() == moderation.NewEventID() {
+	if a, b := moderation.NewEventID(), moderation.NewEventID(); a == b {
 		t.Fatal("update event ids repeat")
 	}
 }

@@ -40,8 +40,8 @@ type QueueMetrics struct {
 	queues []string
 	log    *slog.Logger
 
-	tasks, latency, paused, processed, failed, errs *prometheus.Desc
-	errCount                                        prometheus.Counter
+	tasks, latency, paused, processed, failed *prometheus.Desc
+	errCount                                  prometheus.Counter
 }
 
 // Task states, the label values of trustd_queue_tasks.

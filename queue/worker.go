@@ -190,16 +190,6 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	return w, nil
 }
 
-// retryDelay retries a task whose worker died (its lease expired) after one second: the work
-// is not at fault and has already waited out the lease. Other failures back off as asynq does
-// by default (n⁴ + 15 s plus jitter).
-func retryDelay(n int, err error, t *asynq.Task) time.Duration {
-	if errors.Is(err, asynq.ErrLeaseExpired) {
-		return time.Second
-	}
-	return asynq.DefaultRetryDelayFunc(n, err, t)
-}
-
 // Handler returns the task handler, for embedding the worker's logic in another asynq server.
 func (w *Worker) Handler() asynq.Handler {
 	mux := asynq.NewServeMux()
@@ -225,10 +215,14 @@ func (w *Worker) Stop() { w.srv.Stop() }
 // queues. It is safe to call more than once.
 func (w *Worker) Shutdown() { w.srv.Shutdown() }
 
-// retryDelay spaces webhook retries by the webhooks' backoff and everything else by asynq's
-// default.
+// retryDelay retries a task whose worker died (its lease expired) after one second: the work
+// is not at fault and has already waited out the lease. Webhook deliveries back off by the
+// webhooks' schedule, everything else as asynq does by default (n⁴ + 15 s plus jitter).
 func (w *Worker) retryDelay(n int, err error, t *asynq.Task) time.Duration {
-	if t.Type() == TypeWebhook && w.cfg.Webhooks != nil {
+	switch {
+	case errors.Is(err, asynq.ErrLeaseExpired):
+		return time.Second
+	case t.Type() == TypeWebhook && w.cfg.Webhooks != nil:
 		return w.cfg.Webhooks.RetryDelay(n, err, t)
 	}
 	return asynq.DefaultRetryDelayFunc(n, err, t)

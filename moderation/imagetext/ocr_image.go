@@ -1,10 +1,8 @@
 package imagetext
 
 import (
-	"bytes"
 	"image"
 	"image/draw"
-	"strconv"
 )
 
 // reduced returns g averaged over k×k blocks (g itself when k ≤ 1).
@@ -26,18 +24,6 @@ func factorFor(w, h, maxSide int, maxPixels int64) int {
 		k++
 	}
 	return k
-}
-
-// encodePGM encodes g as a binary PGM (P5), the cheapest format Leptonica reads from memory.
-func encodePGM(g *image.Gray) []byte {
-	w, h := g.Rect.Dx(), g.Rect.Dy()
-	var b bytes.Buffer
-	b.Grow(w*h + 32)
-	b.WriteString("P5\n" + strconv.Itoa(w) + " " + strconv.Itoa(h) + "\n255\n")
-	for y := range h {
-		b.Write(g.Pix[y*g.Stride:][:w])
-	}
-	return b.Bytes()
 }
 
 // oriented returns img turned the way it is displayed, given its EXIF orientation o (1–8;

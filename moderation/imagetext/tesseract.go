@@ -3,10 +3,12 @@
 package imagetext
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"image"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -184,4 +186,16 @@ func (t *Tesseract) Close() error {
 		}
 	})
 	return errors.Join(errs...)
+}
+
+// encodePGM encodes g as a binary PGM (P5), the cheapest format Leptonica reads from memory.
+func encodePGM(g *image.Gray) []byte {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	var b bytes.Buffer
+	b.Grow(w*h + 32)
+	b.WriteString("P5\n" + strconv.Itoa(w) + " " + strconv.Itoa(h) + "\n255\n")
+	for y := range h {
+		b.Write(g.Pix[y*g.Stride:][:w])
+	}
+	return b.Bytes()
 }

@@ -81,8 +81,6 @@ type pageCtx struct {
 	CSRF string
 }
 
-type pageCtxKey struct{}
-
 // pageGuard is guard for HTML pages: it redirects to the login page instead of answering
 // 401, turns a trusted SSO header into a session (so later requests carry a CSRF token), and
 // checks CSRF on POST.

@@ -410,7 +410,7 @@ func TestSamplerAndSubmitFilter(t *testing.T) {
 	for i := range 2000 {
 		it, v := flagged(fmt.Sprintf("p-%d", i))
 		v.Decision = moderation.Pass
-		if f.store.Sampler().Sample(v) != f.store.Sampler().Sample(v) {
+		if a, b := f.store.Sampler().Sample(v), f.store.Sampler().Sample(v); a != b {
 			t.Fatal("sampler is not deterministic")
 		}
 		if f.store.Sampler().Sample(v) {
