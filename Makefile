@@ -24,9 +24,10 @@ test-ocr: ## the OCR tests, built with -tags tesseract (needs libtesseract-dev t
 test-short: ## run every test without the race detector
 	$(GO) test -count=1 $(PKGS)
 
-lint: ## gofmt, go vet and golangci-lint (when installed)
+lint: ## gofmt, go vet, staticcheck and golangci-lint (each when installed; staticcheck: go install honnef.co/go/tools/cmd/staticcheck@v0.7.0)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet $(PKGS)
+	@if command -v staticcheck >/dev/null; then staticcheck $(PKGS) && staticcheck -tags tesseract ./moderation/imagetext/...; else echo "staticcheck not installed; skipped"; fi
 	@if command -v golangci-lint >/dev/null; then golangci-lint run; else echo "golangci-lint not installed; skipped"; fi
 
 bench: ## run the benchmarks of the hot paths
