@@ -28,6 +28,15 @@ func TestEvalTextRedTeam(t *testing.T) {
 		// Written after the fixes and scored once (P .941 R .873 FPR .050); reached after
 		// vocabulary additions: P .945 R .945 FPR .050 agreement .800.
 		{"redteam_holdout.jsonl", "comment", floor{0.92, 0.92, 0.07, 0.75}, nil},
+		// Written by a second developer without reading the rules, scored once before any
+		// change: P .980 R .891 FPR .024 agreement .708 (en .964/.931/.043, mixed 1/.840/0,
+		// zh .980/.893/.020). Reached after general fixes (glued ids after a trigger, spaced
+		// domains, vertical triggers) and a few vocabulary entries: P .981 R .964 FPR .024
+		// agreement .724 (en .966/.966/.043, mixed 1/.960/0, zh .982/.964/.020). Agreement is
+		// low by design: the set expects review where the policy blocks WeChat / QQ ids and
+		// disguised numbers, and block where it reviews URLs and 淘口令 alone.
+		{"redteam_holdout2.jsonl", "comment", floor{0.95, 0.94, 0.04, 0.70},
+			map[string]floor{"en": {0.93, 0.93, 0.07, 0.68}, "mixed": {0.95, 0.92, 0.05, 0.45}, "zh": {0.95, 0.94, 0.04, 0.77}}},
 		// Advertising-Law terms and ordinary notes, note scene. Reached: 1/1/0/1.
 		{"redteam_note.jsonl", "note", floor{0.95, 0.95, 0.07, 0.90}, nil},
 	}

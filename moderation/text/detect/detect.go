@@ -162,6 +162,12 @@ func (d *Detector) Contacts(field, text string) []moderation.Contact {
 						continue
 					}
 					domSkip = next
+				} else if i >= domSkip && i >= 2 && i+2 < len(text) && text[i-1] == ' ' && text[i+1] == ' ' {
+					if c, ok := d.spacedDomain(text, i); ok {
+						cs = append(cs, c)
+						i, prevAlnum = c.end, false
+						continue
+					}
 				}
 			case b == '[' || b == '(' || b == '{':
 				if e, br := spelledAt(text, i, "at"); br {
@@ -461,7 +467,7 @@ func (d *Detector) attach(text, field string, start, pos int, ch kind, weak bool
 		if DigitValue(r) >= 0 {
 			break
 		}
-		if isBreak(r) {
+		if isBreak(r) && !verticalBreak(text, pos) {
 			return cs
 		}
 		if isNoise(r) {
@@ -477,6 +483,9 @@ func (d *Detector) attach(text, field string, start, pos int, ch kind, weak bool
 			if j := d.ct.best(text, pos, m); j >= 0 {
 				p := &d.ct.pats[m[j].pat]
 				if p.kind == kWeChat || p.kind == kQQ || p.kind == kPhone || p.kind == kAdd {
+					if r < 0x80 && marker && gluedID(text, pos, m[j].end) {
+						break // "VX：wx_lin88": a Latin trigger spelling that begins the id
+					}
 					if p.kind != kAdd && !(ch == kWeChat && p.kind == kPhone) {
 						ch = p.kind
 					}
@@ -530,6 +539,18 @@ func (d *Detector) attach(text, field string, start, pos int, ch kind, weak bool
 		return cs // "wechat payment": a plain word after a Latin trigger is not an id
 	}
 	return append(cs, candidate{start: start, end: idEnd, typ: moderation.ContactWeChat, value: id, prio: prioTrigger})
+}
+
+// gluedID reports whether a Latin trigger spelling at text[pos:end] that follows a colon is
+// the start of an id rather than a further trigger: an id connector (_ or -) is glued to it
+// and the whole token reads as an id ("VX：wx_lin88", "微信: vx-abc123"). A trigger followed by
+// noise or a colon ("微信：vx：abc123", "加我 wx abc123") is still a trigger.
+func gluedID(text string, pos, end int) bool {
+	if end+1 >= len(text) || (text[end] != '_' && text[end] != '-') || !isAlnumASCII(text[end+1]) {
+		return false
+	}
+	e, id, _ := scanID(text, pos)
+	return id != "" && e > end+1
 }
 
 // scanID reads a WeChat-style id at text[pos:]: a letter, then 5–19 letters, digits, _ or -,

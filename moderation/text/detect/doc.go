@@ -31,7 +31,8 @@
 // (𝐯𝐱, ⓥ, 🅥), Cyrillic and Greek look-alikes (vх with a Cyrillic х), traditional forms of the
 // trigger characters (電話, 聯繫, 號, 復製, 淘寶, 咑閞), and up to three noise runes between two
 // characters of a trigger (微·信, 加❤V, 淘♂宝). A symbol inside a trigger spelling (微❤) matches
-// one or more symbols or emoji. Sentence punctuation and line breaks end a trigger.
+// one or more symbols or emoji. Sentence punctuation and line breaks end a trigger, except a
+// line break in vertical writing, one character per line (v\nx\n：id, 加\n微\n信).
 //
 // Built-in triggers (always on; the variant tables add to them):
 //
@@ -51,6 +52,8 @@
 //   - wechat: a WeChat-shaped id (a letter, then 5–19 letters, digits, _ or -, in any letter
 //     style), or a 5–20 digit number. A plain word with no digit, _ or - counts only after a
 //     colon, 号 or "id", or right after a Chinese trigger ("wechat payment" is not an id).
+//     After a colon, a Latin trigger spelling glued to the rest of the id by _ or - is the
+//     start of the id, not a further trigger (VX：wx_lin88).
 //   - qq: 5–11 digits without a leading zero after a QQ trigger, or 6–11 digits (not mostly
 //     one digit, such as 100000) after an add trigger when the number is not a mobile number.
 //     "Q1 2024" style grouping (a lone first digit) is not a QQ number.
@@ -74,7 +77,9 @@
 //   - url: http://, https:// and www. URLs; bare domains whose last label is a known TLD
 //     (example.com, t.cn/xyz, baidu点com, brand。cn); TLDs that are also English words or file
 //     extensions (me, to, in, it, app, shop …) need a path, www. or a scheme; ".com/path"
-//     fragments with no host count. Hosts on Config.OwnDomains or their subdomains are not
+//     fragments with no host count. A dot with one space on each side counts before com, cn,
+//     net or xyz when the label before it has a letter and 3+ characters
+//     (cheap-bags . com). Hosts on Config.OwnDomains or their subdomains are not
 //     contacts (and hide whatever they cover).
 //   - full width: a field with a full-width Latin letter (ｗｗｗ．ｓｈｏｐ．ｃｏｍ,
 //     ｋａｔｅ＠ｇｍａｉｌ．ｃｏｍ) is read as a copy with its full-width letters, digits and

@@ -283,6 +283,24 @@ func isBreak(r rune) bool {
 	return false
 }
 
+// verticalBreak reports whether the line break at text[pos] ("\n" or "\r\n") belongs to
+// vertical writing, one character per line (加\n微\n信, v\nx): the rune before it stands alone
+// on its line. Such a break does not end a trigger; any other line break does.
+func verticalBreak(text string, pos int) bool {
+	if pos >= len(text) || text[pos] != '\n' && (text[pos] != '\r' || pos+1 >= len(text) || text[pos+1] != '\n') {
+		return false
+	}
+	if text[pos] == '\n' && pos > 0 && text[pos-1] == '\r' {
+		pos-- // the "\n" of a "\r\n"
+	}
+	r, sz := utf8.DecodeLastRuneInString(text[:pos])
+	if sz == 0 || r == '\n' || r == '\r' || r == ' ' || r == '\t' {
+		return false
+	}
+	p := pos - sz
+	return p == 0 || text[p-1] == '\n'
+}
+
 // isSymbolNoise reports whether r is a symbol or emoji (not a space or punctuation): the
 // characters that stand in for letters in spellings such as 微❤.
 func isSymbolNoise(r rune) bool {

@@ -337,7 +337,7 @@ func (t *trie) walk(text string, start int, out []tmatch) []tmatch {
 				continue
 			}
 		}
-		if gaps < maxGap && isNoise(r) && !isBreak(r) {
+		if gaps < maxGap && isNoise(r) && (!isBreak(r) || verticalBreak(text, pos)) {
 			gaps++
 			pos += sz
 			continue

@@ -226,6 +226,52 @@ func (d *Detector) bareDomain(text string, dot, dotLen int) (candidate, bool, in
 	return candidate{start: lo, end: end, typ: moderation.ContactURL, value: host + text[he:end], prio: prioWeb}, true, end
 }
 
+// spacedTLDs are the top-level domains a spaced dot may precede (shop-name . com): common
+// ones that are no English or pinyin word, so that a sentence "… word . com" is rare ("top"
+// and "vip" are words: "love this . Top notch").
+var spacedTLDs = map[string]bool{"com": true, "cn": true, "net": true, "xyz": true}
+
+// spacedDomain reads a domain written with one space on each side of its ASCII dot at
+// text[dot] ("cheap-bags . com", "shop88 . cn"), an evasion of the bare-domain rule: the label
+// before the dot must hold a letter and at least three host characters, and the top-level
+// domain after it must be one of spacedTLDs, not followed by another host character.
+func (d *Detector) spacedDomain(text string, dot int) (candidate, bool) {
+	if dot < 2 || dot+2 >= len(text) || text[dot-1] != ' ' || text[dot+1] != ' ' {
+		return candidate{}, false
+	}
+	le := dot - 1
+	lo := le
+	for lo > 0 && hostByte(text[lo-1]) && le-lo < 63 {
+		lo--
+	}
+	if le-lo < 3 || text[lo] == '-' || text[le-1] == '-' {
+		return candidate{}, false
+	}
+	if lo > 0 && (text[lo-1] == '@' || text[lo-1] == '/' || text[lo-1] == '.' || hostByte(text[lo-1])) { // part of an address, or too long
+		return candidate{}, false
+	}
+	if !strings.ContainsFunc(text[lo:le], func(r rune) bool { return r < 0x80 && asciiClass[r]&cLetter != 0 }) {
+		return candidate{}, false
+	}
+	hs := dot + 2
+	he := hs
+	for he < len(text) && he-hs < 4 && text[he] < 0x80 && asciiClass[text[he]]&cLetter != 0 {
+		he++
+	}
+	if he == hs || he < len(text) && hostByte(text[he]) {
+		return candidate{}, false
+	}
+	tld := strings.ToLower(text[hs:he])
+	if !spacedTLDs[tld] {
+		return candidate{}, false
+	}
+	host := strings.ToLower(text[lo:le]) + "." + tld
+	if d.own(host) {
+		return candidate{start: lo, end: he, prio: prioOwn}, true
+	}
+	return candidate{start: lo, end: he, typ: moderation.ContactURL, value: host, prio: prioWeb}, true
+}
+
 // labelHasLetterOrLong accepts a host label with a letter, or an all-digit one of 4+ digits
 // (12306.cn), not a decimal number such as 1.com.
 func labelHasLetterOrLong(s string) bool {
