@@ -498,11 +498,17 @@ func foldLetter(r rune) rune {
 	case r >= 0x1D400 && r <= 0x1D6A3: // mathematical alphanumerics, 52 letters per style
 		return 'a' + (r-0x1D400)%52%26
 	}
+	if r < greekCyrillicLo || r > greekCyrillicHi { // CJK and the rest: no map lookup
+		return 0
+	}
 	if a, ok := homoglyphs[r]; ok {
 		return a
 	}
 	return 0
 }
+
+// The Greek and Cyrillic blocks (U+0370–U+052F), where every key of homoglyphs lies.
+const greekCyrillicLo, greekCyrillicHi = 0x0370, 0x052F
 
 // homoglyphs are Cyrillic and Greek letters that look like Latin ones.
 var homoglyphs = map[rune]rune{

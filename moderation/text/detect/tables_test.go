@@ -23,3 +23,17 @@ func TestBMPTables(t *testing.T) {
 		}
 	}
 }
+
+// TestHomoglyphsAreGreekOrCyrillic: foldLetter looks homoglyphs up only inside the Greek and
+// Cyrillic blocks.
+func TestHomoglyphsAreGreekOrCyrillic(t *testing.T) {
+	t.Parallel()
+	for r, a := range homoglyphs {
+		if r < greekCyrillicLo || r > greekCyrillicHi {
+			t.Errorf("homoglyph %U (%c → %c) is outside U+0370–U+052F: widen the range in foldLetter", r, r, a)
+		}
+		if foldLetter(r) != a {
+			t.Errorf("foldLetter(%c) = %q, want %q", r, foldLetter(r), a)
+		}
+	}
+}
