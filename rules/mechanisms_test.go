@@ -10,9 +10,7 @@ import (
 // (testdata/text/redteam.jsonl); every engine must find the term on the original bytes.
 func TestMatchMechanisms(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		class, in, term, text string
-	}{
+	runHitCases(t, []hitCase{
 		{"filler inside a word: emoji", "f🤬uck that", "fuck", "f🤬uck"},
 		{"filler inside a word: zwj sequence", "sh👨\u200d👩\u200d👧it", "shit", "sh👨\u200d👩\u200d👧it"},
 		{"filler inside a word: bidi", "bi\u202etch", "bitch", "bi\u202etch"},
@@ -25,29 +23,13 @@ func TestMatchMechanisms(t *testing.T) {
 		{"short term, number after a space", "sb 100块也买", "sb", "sb"},
 		{"split without a function word", "a real bit ch", "bitch", "bit ch"},
 		{"spaced pinyin", "cao ni ma de", "cao ni ma", "cao ni ma"},
-	}
-	for _, e := range engines {
-		s := mustCompile(t, e)
-		for _, tc := range tests {
-			t.Run(string(e)+"/"+tc.class, func(t *testing.T) {
-				t.Parallel()
-				hits, contacts := s.ScanText(moderation.SceneComment, "body", tc.in)
-				checkHits(t, tc.in, hits, contacts)
-				for _, h := range hits {
-					if h.Term == tc.term && h.Text == tc.text {
-						return
-					}
-				}
-				t.Errorf("ScanText(%q): no hit of %q on %q; hits %+v", tc.in, tc.term, tc.text, hits)
-			})
-		}
-	}
+	})
 }
 
 // TestMechanismNegatives: what the same rules must leave alone.
 func TestMechanismNegatives(t *testing.T) {
 	t.Parallel()
-	tests := []struct{ class, in string }{
+	runNoHitCases(t, []noHitCase{
 		{"split at a function word", "the pen is mightier than the sword"},
 		{"split at a function word, three letters", "he has but terrible luck"},
 		{"apostrophe still splits", "who're you"},
@@ -63,19 +45,7 @@ func TestMechanismNegatives(t *testing.T) {
 		{"relatives' cooking", "这是爸妈的结婚照"},
 		{"cleaning service", "保洁上门服务很准时"},
 		{"dialect", "这个炸鸡巴适得板"},
-	}
-	for _, e := range engines {
-		s := mustCompile(t, e)
-		for _, tc := range tests {
-			t.Run(string(e)+"/"+tc.class, func(t *testing.T) {
-				t.Parallel()
-				hits, _ := s.ScanText(moderation.SceneComment, "body", tc.in)
-				if len(hits) > 0 {
-					t.Errorf("ScanText(%q) = %v, want no hits", tc.in, terms(hits))
-				}
-			})
-		}
-	}
+	})
 }
 
 // TestDisguisedContacts: "contact TYPE:disguised LABELS" in the policy gives numbers written in

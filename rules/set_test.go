@@ -38,9 +38,7 @@ func terms(hits []moderation.Hit) []string {
 // term, and the reported text must be the original bytes.
 func TestEvasionClasses(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		class, in, term, text string
-	}{
+	runHitCases(t, []hitCase{
 		{"plain", "oh fuck no", "fuck", "fuck"},
 		{"case", "Oh FuCk no", "fuck", "FuCk"},
 		{"spacing", "s h i t happens", "shit", "s h i t"},
@@ -70,7 +68,15 @@ func TestEvasionClasses(t *testing.T) {
 		{"variant spelling", "加我薇信聊", "加我微信", "加我薇信"},
 		{"zero width", "f\u200bu\u200bc\u200bk", "fuck", "f\u200bu\u200bc\u200bk"},
 		{"multiword", "please subscribe to my channel", "subscribe to my", "subscribe to my"},
-	}
+	})
+}
+
+// hitCase is a text (in) and the hit ScanText must find in it: term, on the original bytes text.
+type hitCase struct{ class, in, term, text string }
+
+// runHitCases checks every case on every engine, in the comment scene.
+func runHitCases(t *testing.T, tests []hitCase) {
+	t.Helper()
 	for _, e := range engines {
 		s := mustCompile(t, e)
 		for _, tc := range tests {
@@ -92,7 +98,7 @@ func TestEvasionClasses(t *testing.T) {
 // TestHardNegatives: ordinary text that naive substring matching flags.
 func TestHardNegatives(t *testing.T) {
 	t.Parallel()
-	tests := []struct{ class, in string }{
+	runNoHitCases(t, []noHitCase{
 		{"embedded ass", "I need to assess the class"},
 		{"cross word ass", "assess ment of the glass"},
 		{"cross word butt", "a but terfly in the garden"},
@@ -113,7 +119,15 @@ func TestHardNegatives(t *testing.T) {
 		{"good double", "good food, 哈哈哈, 谢谢"},
 		{"product review", "申通快递太慢了，东西还行，价格便宜"},
 		{"kisses", "love you xxx"},
-	}
+	})
+}
+
+// noHitCase is ordinary text (in) in which ScanText must find no hit.
+type noHitCase struct{ class, in string }
+
+// runNoHitCases checks every case on every engine, in the comment scene.
+func runNoHitCases(t *testing.T, tests []noHitCase) {
+	t.Helper()
 	for _, e := range engines {
 		s := mustCompile(t, e)
 		for _, tc := range tests {
