@@ -23,7 +23,7 @@ func benchUploads(b *testing.B, area float64) [][]byte {
 		img := cover(loadPhoto(b, name), 1080, 1440)
 		if area > 0 {
 			side := int(math.Sqrt(area * 1080 * 1440))
-			paste(img, encodeQR(b, "https://u.wechat.com/"+randID(r, 24)), r.IntN(1080-side), r.IntN(1440-side), side)
+			paste(img, encodeQR(b, "https://u.wechat.com/"+randID(r, 24)), r.IntN(1080-side), r.IntN(1440-side), side, false)
 		}
 		var buf bytes.Buffer
 		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85}); err != nil {

@@ -123,15 +123,20 @@ func encodeQR(t testing.TB, payload string) *gozxing.BitMatrix {
 }
 
 // paste draws the code m (quiet zone included) as a side×side square at (x0, y0) of dst, each
-// pixel taking the module under its centre, so modules are not a whole number of pixels.
-func paste(dst *image.RGBA, m *gozxing.BitMatrix, x0, y0, side int) {
+// pixel taking the module under its centre, so modules are not a whole number of pixels:
+// dark modules on white, or light modules on a dark ground when inverted.
+func paste(dst *image.RGBA, m *gozxing.BitMatrix, x0, y0, side int, inverted bool) {
 	n := m.GetWidth()
+	dark, light := uint8(20), uint8(255)
+	if inverted {
+		dark, light = 235, 15
+	}
 	for y := range side {
 		my := (2*y + 1) * n / (2 * side)
 		for x := range side {
-			v := uint8(255)
+			v := light
 			if m.Get((2*x+1)*n/(2*side), my) {
-				v = 20
+				v = dark
 			}
 			i := dst.PixOffset(x0+x, y0+y)
 			dst.Pix[i], dst.Pix[i+1], dst.Pix[i+2], dst.Pix[i+3] = v, v, v, 255
@@ -207,9 +212,15 @@ var photosPerCase = map[bool]int{false: 4, true: 1}[raceEnabled]
 // fixtures generates QR codes of every kind at every size, each on photosPerCase photos, at
 // random positions (seeded, so the set is the same on every run), as 1080×1440 JPEG uploads
 // of quality 80.
-func fixtures(t testing.TB) []fixture {
+func fixtures(t testing.TB) []fixture { return fixturesOf(t, false, 9) }
+
+// invertedFixtures are fixtures whose codes are light modules on a dark ground, at other
+// positions.
+func invertedFixtures(t testing.TB) []fixture { return fixturesOf(t, true, 11) }
+
+func fixturesOf(t testing.TB, inverted bool, seed uint64) []fixture {
 	t.Helper()
-	r := rand.New(rand.NewPCG(9, 1))
+	r := rand.New(rand.NewPCG(seed, 1))
 	ups := uploads(t)
 	var out []fixture
 	next := 0
@@ -224,7 +235,7 @@ func fixtures(t testing.TB) []fixture {
 				x, y := r.IntN(b.Dx()-side+1), r.IntN(b.Dy()-side+1)
 				out = append(out, fixture{
 					name: fmt.Sprintf("%s/%s/%02.0f%%@%d,%d", u.name, pc.kind, area*100, x, y),
-					img:  withCode(t, u, encodeQR(t, payload), x, y, side), kind: pc.kind, payload: payload, area: area,
+					img:  withCode(t, u, encodeQR(t, payload), x, y, side, inverted), kind: pc.kind, payload: payload, area: area,
 				})
 			}
 		}
@@ -236,14 +247,14 @@ func fixtures(t testing.TB) []fixture {
 // blocks around the code are encoded again: JPEG codes every 16×16 block of a 4:2:0 image on
 // its own, so the result is what encoding the whole image would give, at a fraction of the
 // cost (the tests also run under the race detector).
-func withCode(t testing.TB, u upload, m *gozxing.BitMatrix, x, y, side int) *image.YCbCr {
+func withCode(t testing.TB, u upload, m *gozxing.BitMatrix, x, y, side int, inverted bool) *image.YCbCr {
 	t.Helper()
 	photo, bg := u.photo, u.bg
 	b := photo.Bounds()
 	tile := image.Rect(x&^15, y&^15, min(b.Max.X, (x+side+15)&^15), min(b.Max.Y, (y+side+15)&^15))
 	src := image.NewRGBA(tile)
 	draw.Copy(src, tile.Min, photo, tile, draw.Src, nil)
-	paste(src, m, x, y, side)
+	paste(src, m, x, y, side, inverted)
 	enc, ok := jpegRoundTrip(t, src, 80).(*image.YCbCr)
 	if !ok || enc.SubsampleRatio != bg.SubsampleRatio {
 		t.Fatal("tile: unexpected JPEG layout")

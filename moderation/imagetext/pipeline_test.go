@@ -104,7 +104,7 @@ func writeUpload(t *testing.T, dir, name, payload string, area float64) string {
 	img := cover(loadPhoto(t, "cv_lake.jpg"), 1080, 1440)
 	if payload != "" {
 		side := int(math.Sqrt(area * 1080 * 1440))
-		paste(img, encodeQR(t, payload), 700-side/2, 900-side/2, side)
+		paste(img, encodeQR(t, payload), 700-side/2, 900-side/2, side, false)
 	}
 	path := filepath.Join(dir, name)
 	f, err := os.Create(path)

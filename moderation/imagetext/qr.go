@@ -111,17 +111,27 @@ func (r *QRReader) read(img image.Image) (codes []moderation.ImageCode, st readS
 		return nil, st, nil
 	}
 	k := (max(w, h) + r.cfg.WholeSide - 1) / r.cfg.WholeSide
-	var cands []*detector.FinderPattern
-	text := decodeScaled(full, full.Rect, k, func(p *detector.FinderPattern) {
-		cands = append(cands, p)
-	})
-	st.attempts, st.candidates = 1, len(cands)
-	if text == "" {
-		for _, c := range r.crops(full, k, cands) {
-			st.attempts++
-			if text = decodeScaled(full, c.r, c.k, nil); text != "" {
-				break
+	// Dark modules on a light ground first, then the inverse (a light code on a dark ground
+	// reads the same to the apps that scan it, and hides from a reader that only looks for
+	// dark finder patterns).
+	var text string
+	for _, inverted := range []bool{false, true} {
+		var cands []*detector.FinderPattern
+		text = decodeScaled(full, full.Rect, k, inverted, func(p *detector.FinderPattern) {
+			cands = append(cands, p)
+		})
+		st.attempts++
+		st.candidates += len(cands)
+		if text == "" {
+			for _, c := range r.crops(full, k, cands) {
+				st.attempts++
+				if text = decodeScaled(full, c.r, c.k, inverted, nil); text != "" {
+					break
+				}
 			}
+		}
+		if text != "" {
+			break
 		}
 	}
 	if text == "" {
@@ -177,10 +187,16 @@ func inAny(cs []crop, p image.Point) bool {
 	return false
 }
 
-// decodeScaled reduces the rectangle r of g k times and decodes it (see decodeQR).
-func decodeScaled(g *image.Gray, r image.Rectangle, k int, onCandidate func(*detector.FinderPattern)) string {
+// decodeScaled reduces the rectangle r of g k times, inverts it when asked, and decodes it
+// (see decodeQR).
+func decodeScaled(g *image.Gray, r image.Rectangle, k int, inverted bool, onCandidate func(*detector.FinderPattern)) string {
 	s := scaled(g, r, k)
 	defer release(s) // the decoder keeps no reference to the pixels
+	if inverted {
+		for i, v := range s.Pix {
+			s.Pix[i] = 255 - v
+		}
+	}
 	return decodeQR(s, onCandidate)
 }
 

@@ -23,16 +23,32 @@ import (
 // 1080×1440 upload (the acceptance bar of issue 9: ≥ 95% found and classified at every size).
 func TestQRFoundRate(t *testing.T) {
 	t.Parallel()
+	checkFoundRate(t, fixtures(t), 1+DefaultMaxCrops, 0.95)
+}
+
+// TestQRInvertedFoundRate: the same for codes of light modules on a dark ground, which the
+// reader tries after the dark-on-light passes. The smallest of them are read less often
+// (33/36 at 5 %: the whole-image pass sees no finder pattern to zoom in on), hence a lower
+// floor than the issue's 95 % for ordinary codes.
+func TestQRInvertedFoundRate(t *testing.T) {
+	t.Parallel()
+	checkFoundRate(t, invertedFixtures(t), 2*(1+DefaultMaxCrops), 0.85)
+}
+
+// checkFoundRate reads every fixture and wants at least floor of them found and classified at
+// every size, each with at most maxRuns decoder runs.
+func checkFoundRate(t *testing.T, fs []fixture, maxRuns int, floor float64) {
+	t.Helper()
 	rd := NewQRReader(QRConfig{})
 	type tally struct{ n, ok, attempts int }
 	per := map[float64]*tally{}
-	for _, f := range fixtures(t) {
+	for _, f := range fs {
 		codes, st, err := rd.read(f.img)
 		if err != nil {
 			t.Errorf("%s: %v", f.name, err)
 		}
-		if st.attempts > 1+DefaultMaxCrops {
-			t.Errorf("%s: %d decoder runs, want at most %d", f.name, st.attempts, 1+DefaultMaxCrops)
+		if st.attempts > maxRuns {
+			t.Errorf("%s: %d decoder runs, want at most %d", f.name, st.attempts, maxRuns)
 		}
 		ta := per[f.area]
 		if ta == nil {
@@ -55,8 +71,8 @@ func TestQRFoundRate(t *testing.T) {
 		rate := float64(ta.ok) / float64(ta.n)
 		t.Logf("area %2.0f%%: found %d/%d (%.1f%%), %.2f decoder runs per image", area*100, ta.ok, ta.n,
 			100*rate, float64(ta.attempts)/float64(ta.n))
-		if rate < 0.95 {
-			t.Errorf("area %.0f%%: found %.1f%% of the codes, want ≥ 95%%", area*100, 100*rate)
+		if rate < floor {
+			t.Errorf("area %.0f%%: found %.1f%% of the codes, want ≥ %.0f%%", area*100, 100*rate, 100*floor)
 		}
 	}
 }
@@ -102,7 +118,7 @@ func TestQRImageTypes(t *testing.T) {
 	m := encodeQR(t, payload)
 	side := 300
 	rgba := image.NewRGBA(image.Rect(0, 0, side, side))
-	paste(rgba, m, 0, 0, side)
+	paste(rgba, m, 0, 0, side, false)
 	// A transparent background with opaque dark modules: what a QR PNG with alpha looks like.
 	nrgba := image.NewNRGBA(image.Rect(10, 20, 10+side, 20+side))
 	for y := range side {
@@ -128,7 +144,7 @@ func TestQRImageTypes(t *testing.T) {
 		"subimage": image.NewRGBA(image.Rect(0, 0, 2*side, 2*side)).SubImage(image.Rect(side, side, 2*side, 2*side))} {
 		if name == "subimage" {
 			sub := img.(*image.RGBA)
-			paste(sub, m, side, side, side)
+			paste(sub, m, side, side, side, false)
 		}
 		codes, err := NewQRReader(QRConfig{}).Read(img)
 		if err != nil || len(codes) != 1 || codes[0].Payload != payload || codes[0].Kind != moderation.CodeWeChat {
@@ -166,7 +182,7 @@ func TestQRPayloadCap(t *testing.T) {
 	t.Parallel()
 	payload := strings.Repeat("微信", 40) // 240 bytes
 	img := image.NewRGBA(image.Rect(0, 0, 600, 600))
-	paste(img, encodeQR(t, payload), 0, 0, 600)
+	paste(img, encodeQR(t, payload), 0, 0, 600, false)
 	codes, err := NewQRReader(QRConfig{MaxPayload: 100}).Read(img)
 	if err != nil || len(codes) != 1 {
 		t.Fatalf("got %+v, %v", codes, err)
@@ -267,7 +283,7 @@ func FuzzQRRead(f *testing.F) {
 		f.Add(b)
 	}
 	qr := image.NewRGBA(image.Rect(0, 0, 120, 120))
-	paste(qr, encodeQR(f, "https://qm.qq.com/x"), 0, 0, 120)
+	paste(qr, encodeQR(f, "https://qm.qq.com/x"), 0, 0, 120, false)
 	var buf bytes.Buffer
 	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, qr); err != nil {
 		f.Fatal(err)
