@@ -92,11 +92,19 @@ func (s *Set) dictionaryHits(txt, dictionary string) []string {
 	n := text.Normalize(txt)
 	allows := find(s.allow, s.allowPat, n)
 	var out []string
-	for _, m := range find(s.dict, s.dictPats, n) {
+	ms := find(s.dict, s.dictPats, n)
+	targets := s.policy.targets(ms)
+	for _, m := range ms {
 		if m.p.t.dictionary != dictionary {
 			continue
 		}
 		start, end := m.t.Span(m.a, m.b)
+		if m.p.t.entry.Category == categoryInsult {
+			// An insult word is a hit only when aimed at a person (see categoryInsult).
+			if _, ok := s.policy.aimed(categoryInsult, targets, start, end); !ok {
+				continue
+			}
+		}
 		allowed := false
 		for _, al := range allows {
 			as, ae := al.t.Span(al.a, al.b)

@@ -23,7 +23,9 @@
 // category asks for per scene ("category profanity block", "category ad review scene=note"), which
 // labels a contact type carries ("contact bait ad"), combinations ("combo contact+ad block") and
 // abuse aimed at a person ("target profanity,abuse block window=20": a hit of those categories
-// within 20 bytes of a word of the internal "target" dictionary — 你, you … — is abuse and blocks).
+// within 20 bytes of a word of the internal "target" dictionary — 你, you … — is abuse and blocks;
+// each statement sets its own categories' decision and window). Dictionary entries of category
+// "insult" (ugly, 丑 …) are hits only when so aimed ("target insult block window=9").
 // Policy examples are end-to-end: "example comment block 你这个傻逼". Errors name file and line.
 //
 // # Matching

@@ -15,14 +15,26 @@ import (
 // hits are not reported; they turn nearby hits of the policy's target categories into abuse.
 const categoryTarget = "target"
 
+// categoryInsult is the dictionary category of words that insult only when aimed at a person
+// (ugly, stupid, 丑, 蠢 …): common in ordinary reviews ("an ugly case", "包装好丑"), abuse in
+// "you are so ugly" or "你长得真丑". Their hits are reported, as abuse, only when a target word
+// sits within the policy's window and the policy's "target" statement lists the category;
+// otherwise they are dropped.
+const categoryInsult = "insult"
+
 // Policy maps findings to decisions. It is compiled from policy files.
 type Policy struct {
-	cat        map[string]map[moderation.Scene]moderation.Decision // scene "" = every scene
-	contact    map[string][]moderation.Label
-	combos     []combo
-	targetCats map[string]bool
-	targetDec  moderation.Decision
-	window     int // bytes between a target word and a hit
+	cat     map[string]map[moderation.Scene]moderation.Decision // scene "" = every scene
+	contact map[string][]moderation.Label
+	combos  []combo
+	target  map[string]targetRule // category → what a hit aimed at a person gets
+}
+
+// targetRule is one category of a "target" statement: the decision for a hit of the category
+// with a target word at most window bytes before or after it.
+type targetRule struct {
+	d      moderation.Decision
+	window int
 }
 
 type combo struct {
@@ -32,7 +44,7 @@ type combo struct {
 
 func compilePolicy(files []*File) (*Policy, error) {
 	p := &Policy{cat: map[string]map[moderation.Scene]moderation.Decision{}, contact: map[string][]moderation.Label{},
-		targetCats: map[string]bool{}, targetDec: moderation.Block, window: 20}
+		target: map[string]targetRule{}}
 	for _, f := range files {
 		for _, l := range f.Policy {
 			errf := func(format string, a ...any) error {
@@ -78,16 +90,18 @@ func compilePolicy(files []*File) (*Policy, error) {
 				if !d.Valid() {
 					return nil, errf("unknown decision %q", l.Args[1])
 				}
-				for c := range strings.SplitSeq(l.Args[0], ",") {
-					p.targetCats[c] = true
-				}
-				p.targetDec = d
+				r := targetRule{d: d, window: 20}
 				if w, ok := l.Opts["window"]; ok {
 					n, err := strconv.Atoi(w)
 					if err != nil || n < 0 {
 						return nil, errf("bad window %q", w)
 					}
-					p.window = n
+					r.window = n
+				}
+				// Each statement sets its own categories: "target insult block window=12" after
+				// "target profanity,abuse block window=20" gives insults a narrower window.
+				for c := range strings.SplitSeq(l.Args[0], ",") {
+					p.target[c] = r
 				}
 			}
 		}
@@ -139,10 +153,15 @@ func (p *Policy) targets(ms []match) []span {
 	return out
 }
 
-// aimed reports whether a target word sits within the window before or after [start, end).
-func (p *Policy) aimed(targets []span, start, end int) (string, bool) {
+// aimed reports whether a hit of category cat at [start, end) is aimed at a person: the policy
+// has a "target" statement for cat and a target word sits within its window before or after.
+func (p *Policy) aimed(cat string, targets []span, start, end int) (string, bool) {
+	r, ok := p.target[cat]
+	if !ok {
+		return "", false
+	}
 	for _, t := range targets {
-		if t.end <= start && start-t.end <= p.window || t.start >= end && t.start-end <= p.window {
+		if t.end <= start && start-t.end <= r.window || t.start >= end && t.start-end <= r.window {
 			return t.term, true
 		}
 	}
@@ -172,8 +191,8 @@ func (s *Set) Decide(ev *moderation.Evidence) moderation.Outcome {
 		var d moderation.Decision
 		src := "policy"
 		switch {
-		case ok && s.policy.targetCats[e.Category] && s.aimed(ev.Item, h):
-			d, src = s.policy.targetDec, "policy target: aimed at a person"
+		case ok && s.aimed(ev.Item, e.Category, h):
+			d, src = s.policy.target[e.Category].d, "policy target: aimed at a person"
 		case ok && e.Action != "":
 			d, src = e.Action, "entry action"
 		default:
@@ -231,8 +250,8 @@ func (s *Set) Decide(ev *moderation.Evidence) moderation.Outcome {
 }
 
 // aimed reports whether a target word (你, you …) sits next to the hit in its field.
-func (s *Set) aimed(it *moderation.Item, h moderation.Hit) bool {
-	if it == nil {
+func (s *Set) aimed(it *moderation.Item, cat string, h moderation.Hit) bool {
+	if _, ok := s.policy.target[cat]; !ok || it == nil {
 		return false
 	}
 	var field string
@@ -247,7 +266,7 @@ func (s *Set) aimed(it *moderation.Item, h moderation.Hit) bool {
 	if h.End > len(field) || field[h.Start:h.End] != h.Text {
 		return false
 	}
-	_, ok := s.policy.aimed(s.policy.targets(find(s.dict, s.dictPats, text.Normalize(field))), h.Start, h.End)
+	_, ok := s.policy.aimed(cat, s.policy.targets(find(s.dict, s.dictPats, text.Normalize(field))), h.Start, h.End)
 	return ok
 }
 

@@ -473,9 +473,12 @@ func (s *Set) scan(scene moderation.Scene, field, txt string, explain bool) ([]m
 			continue
 		}
 		why := m.why
-		if tw, ok := s.policy.aimed(targets, start, end); ok && s.policy.targetCats[cat] {
+		if tw, ok := s.policy.aimed(cat, targets, start, end); ok {
 			why += "; aimed at a person (" + tw + ")"
 			cat = string(moderation.LabelAbuse)
+		}
+		if cat == categoryInsult {
+			continue // an insult word counts only when aimed at a person
 		}
 		allowed := ""
 		for _, al := range allows {

@@ -37,6 +37,18 @@ func TestEvalTextRedTeam(t *testing.T) {
 		// disguised numbers, and block where it reviews URLs and 淘口令 alone.
 		{"redteam_holdout2.jsonl", "comment", floor{0.95, 0.94, 0.04, 0.70},
 			map[string]floor{"en": {0.93, 0.93, 0.07, 0.68}, "mixed": {0.95, 0.92, 0.05, 0.45}, "zh": {0.95, 0.94, 0.04, 0.77}}},
+		// Written by a third developer without reading the rules, the code or the earlier sets,
+		// scored once before any change: P .962 R .641 FPR .034 agreement .688 (en 1/.727/0,
+		// mixed 1/.773/0, zh .933/.575/.054). Reached after general fixes (insult words that
+		// count only when aimed at a person, scam+ad combination, arrows marking an id after a
+		// lone v, QQ / WeChat spellings in variants.rules) and curated vocabulary, pruned of
+		// every entry with an ordinary reading: P .972 R .906 FPR .034 agreement .795 (en 1/1/0,
+		// mixed 1/.955/0, zh .955/.863/.054). The three false positives are scam warnings,
+		// reviewed like the scam: clearing a text for a warning phrase would let pitches through
+		// ("日赚500，这不是骗局"). Insults aimed at a person are reviewed, where the set expects
+		// block, hence the lower agreement.
+		{"redteam_holdout3.jsonl", "comment", floor{0.95, 0.88, 0.05, 0.77},
+			map[string]floor{"en": {0.95, 0.95, 0.05, 0.75}, "mixed": {0.95, 0.92, 0.05, 0.88}, "zh": {0.93, 0.83, 0.07, 0.74}}},
 		// Advertising-Law terms and ordinary notes, note scene. Reached: 1/1/0/1.
 		{"redteam_note.jsonl", "note", floor{0.95, 0.95, 0.07, 0.90}, nil},
 	}

@@ -451,6 +451,7 @@ func (d *Detector) trigger(text, field string, i int, ms []tmatch, cs []candidat
 // skips noise, colons, connector words (号, 是, 我, id, is …) and further triggers (加我 QQ).
 func (d *Detector) attach(text, field string, start, pos int, ch kind, weak bool, cs []candidate) []candidate {
 	marker := false
+	pointed := false // an arrow or pointing hand: marks an id with a digit, _ or -
 	lastTrigCJK := false
 	if r, _ := utf8.DecodeLastRuneInString(text[:pos]); r >= 0x80 && foldLetter(r) == 0 {
 		lastTrigCJK = true
@@ -461,6 +462,11 @@ func (d *Detector) attach(text, field string, start, pos int, ch kind, weak bool
 		r, sz := utf8.DecodeRuneInString(text[pos:])
 		if r == ':' || r == '：' || r == '=' {
 			marker = true
+			pos += sz
+			continue
+		}
+		if isPointer(r) {
+			pointed = true
 			pos += sz
 			continue
 		}
@@ -528,7 +534,7 @@ func (d *Detector) attach(text, field string, start, pos int, ch kind, weak bool
 	if ch != kWeChat && ch != kAdd {
 		return cs
 	}
-	if weak && !marker {
+	if weak && !marker && !pointed {
 		return cs
 	}
 	idEnd, id, hasDigit := scanID(text, pos)
@@ -539,6 +545,17 @@ func (d *Detector) attach(text, field string, start, pos int, ch kind, weak bool
 		return cs // "wechat payment": a plain word after a Latin trigger is not an id
 	}
 	return append(cs, candidate{start: start, end: idEnd, typ: moderation.ContactWeChat, value: id, prio: prioTrigger})
+}
+
+// isPointer reports whether r is an arrow or pointing hand, which between a trigger and an id
+// marks the id ("V👇 abc_123", "↓V↓ lin-88-shop"), so a weak trigger (a lone v or q) may
+// introduce one; unlike a colon it does not make a plain word ("v ↓ download") an id.
+func isPointer(r rune) bool {
+	switch r {
+	case '→', '↓', '⇒', '⇓', '➡', '⬇', '⤵', '👉', '👇':
+		return true
+	}
+	return false
 }
 
 // gluedID reports whether a Latin trigger spelling at text[pos:end] that follows a colon is

@@ -70,3 +70,16 @@ func TestVerticalBreak(t *testing.T) {
 		}
 	}
 }
+
+// TestPointerMarksID: an arrow or pointing hand between a trigger and an id marks the id like a
+// colon, so a lone v introduces one; without a marker a lone v still introduces nothing.
+func TestPointerMarksID(t *testing.T) {
+	t.Parallel()
+	runContactCases(t, Config{}, []contactCase{
+		{"arrows around v", "有需要的来 ↓ V ↓ ling-ling-1314", one(wechat, "ling-ling-1314", "V ↓ ling-ling-1314")},
+		{"pointing hand", "v👇 abc_2024", one(wechat, "abc_2024", "v👇 abc_2024")},
+		{"arrow with variation selector", "V➡️ shop_mei88", one(wechat, "shop_mei88", "V➡️ shop_mei88")},
+		{"no marker", "v ling-ling-1314", nil},
+		{"arrow before a plain word", "v ↓ download", nil},
+	})
+}
