@@ -9,19 +9,29 @@ import (
 
 // Mechanisms added after the third red-team holdout (testdata/text/redteam_holdout3.jsonl).
 
-// decideShipped moderates text as a comment body with the shipped rules on engine e.
-func decideShipped(t *testing.T, s *Set, body string) *moderation.Verdict {
+// decisionCase is a comment body and the decision the pipeline must give it.
+type decisionCase struct {
+	body string
+	want moderation.Decision
+}
+
+// checkDecisions moderates each body as a comment through a pipeline with rules s.
+func checkDecisions(t *testing.T, s *Set, cases []decisionCase) {
 	t.Helper()
 	p, err := moderation.New(moderation.Config{Rules: moderation.StaticRules{R: s}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := p.Moderate(context.Background(), &moderation.Item{ID: "t", Scene: moderation.SceneComment,
-		Revision: 1, AuthorID: "u", Body: body})
-	if err != nil {
-		t.Fatal(err)
+	for _, tc := range cases {
+		v, err := p.Moderate(context.Background(), &moderation.Item{ID: "t", Scene: moderation.SceneComment,
+			Revision: 1, AuthorID: "u", Body: tc.body})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Decision != tc.want {
+			t.Errorf("%q: %s, want %s (%v)", tc.body, v.Decision, tc.want, v.Reasons)
+		}
 	}
-	return v
 }
 
 // TestInsultAimedOnly: words of category insult (ugly, 丑, 蠢 …) are hits, as abuse, only with a
@@ -46,20 +56,13 @@ func TestInsultAimedOnly(t *testing.T) {
 		{"an opinion asked about a thing", "你觉得丑吗"},
 	})
 	s := mustCompile(t, DefaultEngine)
-	for _, tc := range []struct {
-		body string
-		want moderation.Decision
-	}{
+	checkDecisions(t, s, []decisionCase{
 		{"you are so ugly", moderation.Review},
 		{"你长得真丑", moderation.Review},
 		{"you are so ugly, fuck off", moderation.Block},
 		{"an ugly phone case", moderation.Pass},
 		{"这个包装好丑", moderation.Pass},
-	} {
-		if v := decideShipped(t, s, tc.body); v.Decision != tc.want {
-			t.Errorf("%q: %s, want %s (%v)", tc.body, v.Decision, tc.want, v.Reasons)
-		}
-	}
+	})
 	hits, _ := s.ScanText(moderation.SceneComment, "body", "you are so ugly")
 	if len(hits) != 1 || hits[0].Category != string(moderation.LabelAbuse) {
 		t.Errorf("aimed insult: hits %+v, want one of category abuse", hits)
@@ -103,19 +106,12 @@ func TestTargetWindowPerStatement(t *testing.T) {
 // (policy "combo scam+ad block").
 func TestScamWithBait(t *testing.T) {
 	t.Parallel()
-	s := mustCompile(t, DefaultEngine)
-	for _, tc := range []struct {
-		body string
-		want moderation.Decision
-	}{
+	checkDecisions(t, mustCompile(t, DefaultEngine), []decisionCase{
 		{"招学员，稳赚不赔", moderation.Review},
 		{"招学员，稳赚不赔，感兴趣的私我", moderation.Block},
 		{"guaranteed returns every week, dm me", moderation.Block},
-	} {
-		if v := decideShipped(t, s, tc.body); v.Decision != tc.want {
-			t.Errorf("%q: %s, want %s (%v)", tc.body, v.Decision, tc.want, v.Reasons)
-		}
-	}
+		{"刷单返利，日赚五百，这不是骗局", moderation.Review}, // a pitch that calls itself no scam
+	})
 }
 
 // TestShippedContactVariants: spellings in variants.rules reach the contact detector: an emoji
