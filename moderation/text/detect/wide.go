@@ -28,11 +28,16 @@ func wideASCII(text string, i int) byte {
 	if r < 0xFF01 || r > 0xFF5E {
 		return 0
 	}
-	c := byte(r - 0xFF01 + '!')
-	if 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || strings.IndexByte("@._-/:#&=?%+~", c) >= 0 {
+	if c := byte(r - 0xFF01 + '!'); copiedASCII(c) {
 		return c
 	}
 	return 0
+}
+
+// copiedASCII reports whether the copy writes the full-width form of ASCII c as c: letters,
+// digits and the symbols of addresses and handles.
+func copiedASCII(c byte) bool {
+	return 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || strings.IndexByte("@._-/:#&=?%+~", c) >= 0
 }
 
 // contactsWide scans the ASCII copy of text (see above) and returns its findings with offsets

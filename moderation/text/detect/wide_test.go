@@ -23,8 +23,7 @@ func TestWideLatin(t *testing.T) {
 func toWide(s string) string {
 	var b strings.Builder
 	for _, r := range s {
-		c := byte(r)
-		if r < 0x80 && ('a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || strings.IndexByte("@._-/:#&=?%+~", c) >= 0) {
+		if r < 0x80 && copiedASCII(byte(r)) {
 			b.WriteRune(r - '!' + 0xFF01)
 			continue
 		}
